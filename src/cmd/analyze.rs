@@ -1,0 +1,53 @@
+//! `emerge analyze`: ingest → compose → analyze → render/export.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::compose::Operator;
+use crate::ingest::IngestOptions;
+use crate::render::ImageFormat;
+use crate::report::Report;
+use crate::{analyze, compose, export, ingest, render};
+
+/// A validated `emerge analyze` configuration.
+#[derive(Debug, Clone)]
+pub struct AnalyzeConfig {
+    pub input: String,
+    pub operators: Vec<Operator>,
+    pub ingest: IngestOptions,
+    pub out_dir: PathBuf,
+    pub charts: bool,
+    pub quiet: bool,
+}
+
+/// Runs the analysis, writing files to the output directory and the summary to `out`.
+pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report> {
+    prepare_output_dir(config)?;
+
+    let dataset = ingest::read(&config.input, &config.ingest)?;
+    let composition = compose::compose(&dataset, &config.operators);
+    let analysis = analyze::analyze(composition);
+    let report = Report::new(&dataset, &config.operators, analysis);
+
+    let mut written = export::export_all(&report, &config.out_dir)?;
+    if config.charts {
+        written.extend(render::render_report(&report, &config.out_dir, &[ImageFormat::Png])?);
+    }
+    if !config.quiet {
+        export::terminal::write_summary(out, &report)?;
+        writeln!(out, "\nwrote {} files to {}", written.len(), config.out_dir.display())?;
+    }
+    Ok(report)
+}
+
+/// Fails before any work if the output directory cannot be created or written.
+fn prepare_output_dir(config: &AnalyzeConfig) -> anyhow::Result<()> {
+    let dir = &config.out_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    let probe = dir.join(format!(".emerge-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").with_context(|| format!("cannot write to output directory {}", dir.display()))?;
+    std::fs::remove_file(&probe).with_context(|| format!("cannot clean up {}", probe.display()))?;
+    Ok(())
+}

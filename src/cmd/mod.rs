@@ -1,0 +1,3 @@
+//! Subcommands: each wires pipeline stages together; no mathematics lives here.
+
+pub mod analyze;

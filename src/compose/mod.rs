@@ -1,0 +1,210 @@
+//! Compose: the second pipeline stage. Groups observations into (task, family, metric,
+//! shots) groups, lays them out as a subtask × model grid, and applies each `--compose`
+//! operator to every model that has all of the group's subtasks.
+
+mod kernels;
+mod operator;
+
+use std::collections::HashMap;
+
+pub use kernels::{all_correlated, all_of, any_of, at_least, edit_distance, exact_match, geomean};
+pub use operator::{ComposeError, Operator, OperatorKind, OPERATOR_HELP};
+
+use crate::ingest::{Dataset, Observation};
+use crate::warnings::Warning;
+
+/// What identifies a group of comparable scores.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupKey {
+    pub task: String,
+    pub family: String,
+    pub metric: String,
+    pub shots: Option<String>,
+}
+
+impl std::fmt::Display for GroupKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "task {:?} (family {}, metric {}", self.task, self.family, self.metric)?;
+        if let Some(s) = &self.shots {
+            write!(f, ", {s} shots")?;
+        }
+        f.write_str(")")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub name: String,
+    pub params: f64,
+}
+
+/// One observed score with its provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub value: f64,
+    pub n: Option<u64>,
+    pub correct: Option<u64>,
+    pub line: u64,
+}
+
+/// A compound series: one value per model of the group, `None` where a subtask is missing
+/// or the operator does not apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compound {
+    pub operator: Operator,
+    pub values: Vec<Option<f64>>,
+}
+
+/// A task's scores laid out as a grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub key: GroupKey,
+    /// Ordered by parameter count, then name.
+    pub models: Vec<Model>,
+    /// In order of first appearance in the input.
+    pub subtasks: Vec<String>,
+    /// `cells[s][m]`: subtask `s`, model `m`.
+    pub cells: Vec<Vec<Option<Cell>>>,
+    /// Task-level scores (rows with an empty subtask), one per model, if any.
+    pub task_level: Option<Vec<Option<Cell>>>,
+    pub compounds: Vec<Compound>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Composition {
+    pub groups: Vec<Group>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Composes every group of the dataset with each operator.
+pub fn compose(dataset: &Dataset, operators: &[Operator]) -> Composition {
+    let mut warnings = Vec::new();
+    let groups = group(&dataset.observations)
+        .into_iter()
+        .map(|mut g| {
+            g.compounds = compose_group(&g, operators, &mut warnings);
+            g
+        })
+        .collect();
+    Composition { groups, warnings }
+}
+
+/// Groups observations, keeping the input's order of first appearance for groups
+/// and subtasks so output follows the user's file.
+fn group(observations: &[Observation]) -> Vec<Group> {
+    let mut order: Vec<GroupKey> = Vec::new();
+    let mut members: HashMap<GroupKey, Vec<&Observation>> = HashMap::new();
+    for o in observations {
+        let key = GroupKey {
+            task: o.task.clone(),
+            family: o.family.clone(),
+            metric: o.metric.clone(),
+            shots: o.shots.clone(),
+        };
+        members
+            .entry(key.clone())
+            .or_insert_with(|| {
+                order.push(key);
+                Vec::new()
+            })
+            .push(o);
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            let rows = &members[&key];
+            let mut models: Vec<Model> = Vec::new();
+            let mut subtasks: Vec<String> = Vec::new();
+            for o in rows {
+                if !models.iter().any(|m| m.name == o.model) {
+                    models.push(Model { name: o.model.clone(), params: o.params });
+                }
+                if let Some(s) = &o.subtask {
+                    if !subtasks.contains(s) {
+                        subtasks.push(s.clone());
+                    }
+                }
+            }
+            models.sort_by(|a, b| a.params.total_cmp(&b.params).then_with(|| a.name.cmp(&b.name)));
+            let model_index: HashMap<&str, usize> =
+                models.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
+            let subtask_index: HashMap<&str, usize> =
+                subtasks.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+            let mut cells = vec![vec![None; models.len()]; subtasks.len()];
+            let mut task_level: Option<Vec<Option<Cell>>> = None;
+            for o in rows {
+                let cell = Cell { value: o.score, n: o.n, correct: o.correct, line: o.line };
+                let m = model_index[o.model.as_str()];
+                match &o.subtask {
+                    Some(s) => cells[subtask_index[s.as_str()]][m] = Some(cell),
+                    None => task_level.get_or_insert_with(|| vec![None; models.len()])[m] = Some(cell),
+                }
+            }
+            Group { key, models, subtasks, cells, task_level, compounds: Vec::new() }
+        })
+        .collect()
+}
+
+fn compose_group(g: &Group, operators: &[Operator], warnings: &mut Vec<Warning>) -> Vec<Compound> {
+    if g.subtasks.is_empty() {
+        return Vec::new();
+    }
+    // Each model's subtask rates, or the subtasks it lacks.
+    let rates: Vec<Result<Vec<f64>, Vec<&str>>> = (0..g.models.len())
+        .map(|m| {
+            let missing: Vec<&str> = g
+                .subtasks
+                .iter()
+                .zip(&g.cells)
+                .filter(|(_, row)| row[m].is_none())
+                .map(|(s, _)| s.as_str())
+                .collect();
+            if missing.is_empty() {
+                Ok(g.cells.iter().map(|row| row[m].as_ref().map_or(0.0, |c| c.value)).collect())
+            } else {
+                Err(missing)
+            }
+        })
+        .collect();
+    for (model, r) in g.models.iter().zip(&rates) {
+        if let Err(missing) = r {
+            if missing.len() < g.subtasks.len() {
+                warnings.push(Warning::new(
+                    "missing-cells",
+                    format!(
+                        "{}: model {:?} has no score for subtask {}; it gets no compound value",
+                        g.key,
+                        model.name,
+                        missing.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    operators
+        .iter()
+        .map(|op| {
+            let mut refused = None;
+            let values = rates
+                .iter()
+                .map(|r| match r {
+                    Ok(p) => match op.apply(p) {
+                        Ok(v) => Some(v),
+                        Err(e) => {
+                            refused = Some(e);
+                            None
+                        }
+                    },
+                    Err(_) => None,
+                })
+                .collect();
+            if let Some(e) = refused {
+                warnings.push(Warning::new(
+                    "operator-not-applicable",
+                    format!("{}: {e}; no {} values", g.key, op.name()),
+                ));
+            }
+            Compound { operator: op.clone(), values }
+        })
+        .collect()
+}

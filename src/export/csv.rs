@@ -1,0 +1,52 @@
+//! `series.csv`: every point of every series, one row each (tidy, for pandas/polars).
+
+use super::{ExportError, Exporter};
+use crate::report::Report;
+
+pub struct SeriesCsv;
+
+/// Column order of `series.csv` and `series.parquet`.
+pub const COLUMNS: [&str; 11] = [
+    "task",
+    "family",
+    "metric",
+    "shots",
+    "kind",
+    "name",
+    "model",
+    "params",
+    "value",
+    "implied_subtask_rate",
+    "higher_is_better",
+];
+
+impl Exporter for SeriesCsv {
+    fn file_name(&self) -> &'static str {
+        "series.csv"
+    }
+
+    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
+        let encode = |e: csv::Error| ExportError::Encode { file: "series.csv", message: e.to_string() };
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(COLUMNS).map_err(encode)?;
+        for s in &report.analysis.series {
+            for p in &s.points {
+                w.write_record([
+                    s.key.task.as_str(),
+                    &s.key.family,
+                    &s.key.metric,
+                    s.key.shots.as_deref().unwrap_or(""),
+                    s.kind.as_str(),
+                    &s.name,
+                    &p.model,
+                    &p.params.to_string(),
+                    &p.value.to_string(),
+                    &p.implied_subtask_rate.map(|r| r.to_string()).unwrap_or_default(),
+                    if s.higher_is_better { "true" } else { "false" },
+                ])
+                .map_err(encode)?;
+            }
+        }
+        w.into_inner().map_err(|e| ExportError::Encode { file: "series.csv", message: e.to_string() })
+    }
+}

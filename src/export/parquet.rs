@@ -1,0 +1,49 @@
+//! `series.parquet`: the rows of `series.csv` with typed columns, written by polars.
+
+use polars::prelude::*;
+
+use super::csv::COLUMNS;
+use super::{ExportError, Exporter};
+use crate::report::Report;
+
+pub struct SeriesParquet;
+
+impl Exporter for SeriesParquet {
+    fn file_name(&self) -> &'static str {
+        "series.parquet"
+    }
+
+    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
+        let encode = |e: PolarsError| ExportError::Encode { file: "series.parquet", message: e.to_string() };
+        let rows: Vec<_> = report
+            .analysis
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(move |p| (s, p)))
+            .collect();
+        let text = |f: &dyn Fn(usize) -> String| -> Vec<String> { (0..rows.len()).map(f).collect() };
+        let columns = vec![
+            Column::new(COLUMNS[0].into(), text(&|i| rows[i].0.key.task.clone())),
+            Column::new(COLUMNS[1].into(), text(&|i| rows[i].0.key.family.clone())),
+            Column::new(COLUMNS[2].into(), text(&|i| rows[i].0.key.metric.clone())),
+            Column::new(COLUMNS[3].into(), rows.iter().map(|(s, _)| s.key.shots.clone()).collect::<Vec<_>>()),
+            Column::new(COLUMNS[4].into(), text(&|i| rows[i].0.kind.as_str().to_string())),
+            Column::new(COLUMNS[5].into(), text(&|i| rows[i].0.name.clone())),
+            Column::new(COLUMNS[6].into(), text(&|i| rows[i].1.model.clone())),
+            Column::new(COLUMNS[7].into(), rows.iter().map(|(_, p)| p.params).collect::<Vec<f64>>()),
+            Column::new(COLUMNS[8].into(), rows.iter().map(|(_, p)| p.value).collect::<Vec<f64>>()),
+            Column::new(
+                COLUMNS[9].into(),
+                rows.iter().map(|(_, p)| p.implied_subtask_rate).collect::<Vec<Option<f64>>>(),
+            ),
+            Column::new(COLUMNS[10].into(), rows.iter().map(|(s, _)| s.higher_is_better).collect::<Vec<bool>>()),
+        ];
+        let mut df = DataFrame::new(rows.len(), columns).map_err(encode)?;
+        let mut buf = Vec::new();
+        ParquetWriter::new(&mut buf)
+            .with_compression(ParquetCompression::Uncompressed)
+            .finish(&mut df)
+            .map_err(encode)?;
+        Ok(buf)
+    }
+}

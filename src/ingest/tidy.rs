@@ -1,0 +1,367 @@
+//! The tidy CSV/TSV reader: one row per (model, subtask[, metric]).
+//!
+//! Validation is strict and located: every problem names its line and column, and all
+//! problems in a file are collected before failing, so one run shows them all.
+
+use std::collections::HashMap;
+
+use super::{
+    parse_params, ColumnMapping, Dataset, IngestError, IngestOptions, Observation, Role, RowError,
+};
+
+/// Where each role lives in the header (0-based field index).
+#[derive(Debug, Default)]
+struct Layout {
+    fields: HashMap<Role, usize>,
+    width: usize,
+}
+
+impl Layout {
+    fn get(&self, role: Role) -> Option<usize> {
+        self.fields.get(&role).copied()
+    }
+
+    fn resolve(
+        path: &str,
+        headers: &[String],
+        mappings: &[ColumnMapping],
+    ) -> Result<Layout, IngestError> {
+        let found = headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ");
+        let position = |name: &str| -> Result<Option<usize>, IngestError> {
+            let hits: Vec<usize> = (0..headers.len())
+                .filter(|&i| headers[i].trim().eq_ignore_ascii_case(name.trim()))
+                .collect();
+            match hits.as_slice() {
+                [] => Ok(None),
+                [i] => Ok(Some(*i)),
+                [a, b, ..] => Err(IngestError::Header {
+                    path: path.into(),
+                    message: format!(
+                        "column {name:?} appears more than once (columns {} and {}); rename one, or pick one with --col",
+                        a + 1,
+                        b + 1
+                    ),
+                }),
+            }
+        };
+        let mut fields = HashMap::new();
+        for role in Role::ALL {
+            let mapped = mappings.iter().rev().find(|m| m.role == role);
+            let index = match mapped {
+                Some(m) => Some(position(&m.header)?.ok_or_else(|| {
+                    IngestError::MappedHeaderMissing {
+                        path: path.into(),
+                        role: role.to_string(),
+                        header: m.header.clone(),
+                        found: found.clone(),
+                    }
+                })?),
+                None => position(role.name())?,
+            };
+            if let Some(i) = index {
+                fields.insert(role, i);
+            }
+        }
+        let counts_given = fields.contains_key(&Role::N) && fields.contains_key(&Role::Correct);
+        for role in [Role::Model, Role::Params, Role::Subtask, Role::Score] {
+            if role == Role::Score && counts_given {
+                continue;
+            }
+            if !fields.contains_key(&role) {
+                return Err(IngestError::MissingColumn {
+                    path: path.into(),
+                    role: role.to_string(),
+                    found,
+                });
+            }
+        }
+        Ok(Layout { fields, width: headers.len() })
+    }
+}
+
+/// Reads a tidy table from memory. `path` is only used in messages.
+pub fn read_tidy(
+    path: &str,
+    default_task: &str,
+    bytes: &[u8],
+    delimiter: u8,
+    options: &IngestOptions,
+) -> Result<Dataset, IngestError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::Empty { path: path.into() });
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(bytes);
+    let header_record = reader.byte_headers().map_err(|e| IngestError::Header {
+        path: path.into(),
+        message: format!("cannot read the header row: {e}"),
+    })?;
+    let headers: Vec<String> = header_record
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let h = String::from_utf8_lossy(h);
+            let h = if i == 0 { h.trim_start_matches('\u{feff}') } else { &h };
+            h.trim().to_string()
+        })
+        .collect();
+    let layout = Layout::resolve(path, &headers, &options.columns)?;
+
+    let mut observations = Vec::new();
+    let mut errors = Vec::new();
+    let mut rows_read = 0u64;
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                rows_read += 1;
+                let line = record.position().map_or(0, |p| p.line());
+                match parse_row(&record, line, &layout, &headers, default_task, options) {
+                    Ok(obs) => observations.push(obs),
+                    Err(mut row_errors) => errors.append(&mut row_errors),
+                }
+            }
+            Err(e) => {
+                rows_read += 1;
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(RowError { line, column: None, message: format!("malformed CSV: {e}") });
+                if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    if rows_read == 0 {
+        return Err(IngestError::NoRows { path: path.into() });
+    }
+    errors.extend(check_consistency(&observations));
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.line, e.column));
+        return Err(IngestError::Rows { path: path.into(), errors });
+    }
+    Ok(Dataset {
+        path: path.into(),
+        observations,
+        rows_read,
+        dropped: Vec::new(),
+        warnings: Vec::new(),
+    })
+}
+
+fn parse_row(
+    record: &csv::ByteRecord,
+    line: u64,
+    layout: &Layout,
+    headers: &[String],
+    default_task: &str,
+    options: &IngestOptions,
+) -> Result<Observation, Vec<RowError>> {
+    let mut errors = Vec::new();
+    if record.len() != layout.width {
+        return Err(vec![RowError {
+            line,
+            column: None,
+            message: format!(
+                "row has {} fields but the header has {}; check for an unquoted delimiter or a missing value",
+                record.len(),
+                layout.width
+            ),
+        }]);
+    }
+    let mut text = |role: Role| -> Option<String> {
+        let i = layout.get(role)?;
+        match std::str::from_utf8(&record[i]) {
+            Ok(s) => Some(s.trim().to_string()),
+            Err(_) => {
+                errors.push(RowError {
+                    line,
+                    column: Some(i + 1),
+                    message: format!(
+                        "column {:?}: the value is not valid UTF-8; re-save the file as UTF-8",
+                        headers[i]
+                    ),
+                });
+                None
+            }
+        }
+    };
+    let model = text(Role::Model);
+    let params = text(Role::Params);
+    let subtask = text(Role::Subtask);
+    let score = text(Role::Score);
+    let task = text(Role::Task);
+    let family = text(Role::Family);
+    let metric = text(Role::Metric);
+    let n = text(Role::N);
+    let correct = text(Role::Correct);
+    let flops = text(Role::Flops);
+    let shots = text(Role::Shots);
+
+    let at = |role: Role| layout.get(role).map(|i| i + 1);
+    let header = |role: Role| layout.get(role).map_or(role.name(), |i| headers[i].as_str());
+    let mut fail = |role: Role, message: String| {
+        errors.push(RowError { line, column: at(role), message: format!("column {:?}: {message}", header(role)) });
+    };
+
+    let model = match model {
+        Some(m) if !m.is_empty() => Some(m),
+        _ => {
+            fail(Role::Model, "the model name is empty".into());
+            None
+        }
+    };
+    let params = params.and_then(|p| match parse_params(&p) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            fail(Role::Params, format!("cannot parse {p:?} as a parameter count: {e}"));
+            None
+        }
+    });
+    let count = |role: Role, value: Option<String>, fail: &mut dyn FnMut(Role, String)| -> Option<u64> {
+        let v = value.filter(|v| !v.is_empty())?;
+        match v.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < 9.0e15 => Some(x as u64),
+            _ => {
+                fail(role, format!("cannot parse {v:?} as a whole, non-negative count"));
+                None
+            }
+        }
+    };
+    let n = count(Role::N, n, &mut fail);
+    let correct = count(Role::Correct, correct, &mut fail);
+    if n == Some(0) {
+        fail(Role::N, "the item count is 0: a score needs at least one item".into());
+    }
+    if let (Some(n), Some(c)) = (n, correct) {
+        if c > n {
+            fail(Role::Correct, format!("{c} correct out of n = {n} items is impossible"));
+        }
+    }
+    let from_counts = match (n, correct) {
+        (Some(n), Some(c)) if n > 0 && c <= n => Some(c as f64 / n as f64),
+        _ => None,
+    };
+    let score = match score.filter(|s| !s.is_empty()) {
+        Some(s) => match s.parse::<f64>() {
+            Ok(v) if v.is_finite() => {
+                let scale = if options.percent { 100.0 } else { 1.0 };
+                let (lo, hi) = (0.0, scale);
+                if v < lo || v > hi {
+                    let hint = if !options.percent && v > 1.0 && v <= 100.0 {
+                        "; if scores are percentages, pass --percent"
+                    } else if options.percent {
+                        "; with --percent scores must lie in [0, 100]"
+                    } else {
+                        "; scores are fractions in [0, 1]"
+                    };
+                    fail(Role::Score, format!("score {s} is outside [{lo}, {hi}]{hint}"));
+                    None
+                } else {
+                    let v = v / scale;
+                    if let Some(c) = from_counts {
+                        if (v - c).abs() > 0.01 {
+                            fail(
+                                Role::Score,
+                                format!("score {s} disagrees with correct/n = {c:.6}; fix one of them"),
+                            );
+                        }
+                    }
+                    Some(from_counts.unwrap_or(v))
+                }
+            }
+            _ => {
+                fail(Role::Score, format!("cannot parse {s:?} as a finite number"));
+                None
+            }
+        },
+        None => {
+            if from_counts.is_none() {
+                fail(Role::Score, "the score is empty; give a score, or both n and correct".into());
+            }
+            from_counts
+        }
+    };
+    let flops = flops.filter(|f| !f.is_empty()).and_then(|f| match f.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Some(v),
+        _ => {
+            fail(Role::Flops, format!("cannot parse {f:?} as a positive number of FLOPs"));
+            None
+        }
+    });
+
+    let or_default = |v: Option<String>, default: &str| match v {
+        Some(v) if !v.is_empty() => v,
+        _ => default.to_string(),
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (Some(model), Some(params), Some(score)) = (model, params, score) else {
+        return Err(errors);
+    };
+    Ok(Observation {
+        line,
+        model,
+        params,
+        task: or_default(task, default_task),
+        subtask: subtask.filter(|s| !s.is_empty()),
+        family: or_default(family, "all"),
+        metric: or_default(metric, "accuracy"),
+        shots: shots.filter(|s| !s.is_empty()),
+        score,
+        n,
+        correct,
+        flops,
+    })
+}
+
+/// Rows that are each valid but contradict one another.
+fn check_consistency(observations: &[Observation]) -> Vec<RowError> {
+    let mut errors = Vec::new();
+    let mut seen: HashMap<(&str, &str, Option<&str>, &str, Option<&str>), u64> = HashMap::new();
+    let mut sizes: HashMap<&str, (f64, u64)> = HashMap::new();
+    for o in observations {
+        let key = (
+            o.model.as_str(),
+            o.task.as_str(),
+            o.subtask.as_deref(),
+            o.metric.as_str(),
+            o.shots.as_deref(),
+        );
+        if let Some(first) = seen.insert(key, o.line) {
+            seen.insert(key, first);
+            errors.push(RowError {
+                line: o.line,
+                column: None,
+                message: format!(
+                    "duplicate of line {first}: model {:?}, task {:?}, subtask {:?}, metric {:?} appear twice; keep one row",
+                    o.model,
+                    o.task,
+                    o.subtask.as_deref().unwrap_or(""),
+                    o.metric
+                ),
+            });
+        }
+        match sizes.get(o.model.as_str()) {
+            Some(&(p, first)) if p != o.params => errors.push(RowError {
+                line: o.line,
+                column: None,
+                message: format!(
+                    "model {:?} has params {} here but {} on line {first}; one model has one size",
+                    o.model,
+                    crate::units::fmt_params(o.params),
+                    crate::units::fmt_params(p)
+                ),
+            }),
+            Some(_) => {}
+            None => {
+                sizes.insert(o.model.as_str(), (o.params, o.line));
+            }
+        }
+    }
+    errors
+}

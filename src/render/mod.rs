@@ -1,0 +1,297 @@
+//! Render: the last pipeline stage for pictures. Builds a [`ChartSpec`] per chart from
+//! the report and encodes it as PNG (or SVG) with plotters.
+//!
+//! Charts per group (task × family × metric × shots):
+//! - `<name>_subtasks.png`: every subtask against parameters;
+//! - `<name>_compound.png`: subtasks, the smooth `mean` and the strict compounds on one
+//!   0–100% axis: the emergence "mirage" in one picture;
+//! - `<name>_compound_log.png`: the same rates on a log axis, where a strict product of
+//!   smoothly improving subtasks is a steady, unremarkable line.
+
+mod chart;
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+
+pub use chart::{draw, ChartSpec, Line, YAxis};
+
+use crate::analyze::{Series, SeriesKind};
+use crate::compose::{Group, OperatorKind};
+use crate::export::write_atomically;
+use crate::report::Report;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot draw chart {name}: {message}")]
+    Draw { name: String, message: String },
+    #[error(transparent)]
+    Write(#[from] crate::export::ExportError),
+}
+
+/// The image formats charts can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    Png,
+    Svg,
+}
+
+impl ImageFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Svg => "svg",
+        }
+    }
+}
+
+/// Draws `spec` and encodes it in `format`.
+pub fn encode(spec: &ChartSpec, format: ImageFormat) -> Result<Vec<u8>, RenderError> {
+    let (w, h) = theme::SIZE;
+    let fail = |e: String| RenderError::Draw { name: spec.title.clone(), message: e };
+    match format {
+        ImageFormat::Png => {
+            let mut rgb = vec![0u8; (w * h * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+                draw(&root, spec).map_err(|e| fail(e.to_string()))?;
+            }
+            let mut png = Vec::new();
+            let encoder = image::codecs::png::PngEncoder::new(&mut png);
+            image::ImageEncoder::write_image(encoder, &rgb, w, h, image::ColorType::Rgb8)
+                .map_err(|e| fail(e.to_string()))?;
+            Ok(png)
+        }
+        ImageFormat::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+                draw(&root, spec).map_err(|e| fail(e.to_string()))?;
+            }
+            Ok(svg.into_bytes())
+        }
+    }
+}
+
+/// Draws every chart of the report into `dir`, returning the paths written.
+pub fn render_report(report: &Report, dir: &Path, formats: &[ImageFormat]) -> Result<Vec<PathBuf>, RenderError> {
+    let mut written = Vec::new();
+    let names = file_stems(&report.analysis.groups);
+    for (g, stem) in report.analysis.groups.iter().zip(names) {
+        let series: Vec<&Series> = report.analysis.series_of(&g.key).collect();
+        for (suffix, spec) in charts_for(report, g, &series) {
+            for &format in formats {
+                let path = dir.join(format!("{stem}_{suffix}.{}", format.extension()));
+                write_atomically(&path, &encode(&spec, format)?)?;
+                written.push(path);
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// A file-name stem per group: the task, plus whichever of family, metric and shots
+/// vary within that task.
+fn file_stems(groups: &[Group]) -> Vec<String> {
+    let mut stems: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let same_task: Vec<&Group> = groups.iter().filter(|o| o.key.task == g.key.task).collect();
+            let varies = |f: &dyn Fn(&Group) -> String| same_task.iter().any(|o| f(o) != f(g));
+            let mut parts = vec![g.key.task.clone()];
+            if varies(&|o| o.key.family.clone()) {
+                parts.push(g.key.family.clone());
+            }
+            if varies(&|o| o.key.metric.clone()) {
+                parts.push(g.key.metric.clone());
+            }
+            if varies(&|o| o.key.shots.clone().unwrap_or_default()) {
+                parts.push(format!("{}shot", g.key.shots.as_deref().unwrap_or("na")));
+            }
+            slug(&parts.join("_"))
+        })
+        .collect();
+    // Different names can share a slug ("a b" and "a_b"): number the later ones.
+    for i in 0..stems.len() {
+        let clashes = stems[..i].iter().filter(|s| **s == stems[i]).count();
+        if clashes > 0 {
+            stems[i] = format!("{}_{}", stems[i], clashes + 1);
+        }
+    }
+    stems
+}
+
+/// Letters, digits, `-`, `_` and `.` kept; anything else becomes `_`.
+pub fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .collect();
+    let s = s.trim_matches('.').to_string();
+    if s.is_empty() {
+        "task".into()
+    } else {
+        s
+    }
+}
+
+fn points(s: &Series) -> Vec<(f64, f64)> {
+    s.points.iter().map(|p| (p.params, p.value)).collect()
+}
+
+/// Subtask lines: coloured and listed when few, grey and summarised when many.
+fn subtask_lines(subtasks: &[&Series], emphasised: bool) -> Vec<Line> {
+    let many = subtasks.len() > theme::SERIES.len();
+    subtasks
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (color, label, in_legend) = if many || !emphasised {
+                (theme::LIGHT_GREY, format!("subtasks ({})", subtasks.len()), i == 0)
+            } else {
+                (theme::SERIES[i % theme::SERIES.len()], s.name.clone(), true)
+            };
+            Line { label, color, width: if emphasised && !many { 3 } else { 2 }, dashed: false, points: points(s), in_legend }
+        })
+        .collect()
+}
+
+/// Compound lines, the strict ones drawn boldest and last.
+fn compound_lines(compounds: &[&Series]) -> Vec<Line> {
+    let mut palette = [theme::BLUISH_GREEN, theme::ORANGE, theme::REDDISH_PURPLE, theme::SKY_BLUE].iter().cycle();
+    let mut lines: Vec<(u8, Line)> = compounds
+        .iter()
+        .map(|s| {
+            let (rank, color, width) = match s.name.as_str() {
+                "mean" => (1, theme::BLUE, 5),
+                "all" => (2, theme::VERMILLION, 5),
+                _ => (0, *palette.next().expect("cycle never ends"), 4),
+            };
+            let label = format!("{} ({})", describe(s), s.name);
+            (rank, Line { label, color, width, dashed: false, points: points(s), in_legend: true })
+        })
+        .collect();
+    lines.sort_by_key(|(rank, _)| *rank);
+    lines.into_iter().map(|(_, l)| l).collect()
+}
+
+fn describe(s: &Series) -> String {
+    match s.name.parse::<crate::compose::Operator>() {
+        Ok(op) if op.kind() == OperatorKind::Mean => "subtask mean".into(),
+        Ok(op) => op.describe(),
+        Err(_) => s.name.clone(),
+    }
+}
+
+fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static str, ChartSpec)> {
+    let key = &g.key;
+    let shots = key.shots.as_deref().map(|s| format!(" · {s}-shot")).unwrap_or_default();
+    let subtitle = format!("family {} · metric {}{shots} · {} models", key.family, key.metric, g.models.len());
+    let footer = format!("emerge {} · data: {}", env!("CARGO_PKG_VERSION"), report.input.path);
+    let subtasks: Vec<&Series> = series.iter().copied().filter(|s| s.kind == SeriesKind::Subtask).collect();
+    let task_level: Vec<&Series> = series.iter().copied().filter(|s| s.kind == SeriesKind::Task).collect();
+    let rate_compounds: Vec<&Series> =
+        series.iter().copied().filter(|s| s.kind == SeriesKind::Compound && s.is_rate).collect();
+    let other_compounds: Vec<&Series> =
+        series.iter().copied().filter(|s| s.kind == SeriesKind::Compound && !s.is_rate).collect();
+    let task_lines = || {
+        task_level.iter().map(|s| Line {
+            label: "task-level score".into(),
+            color: theme::BLACK,
+            width: 4,
+            dashed: true,
+            points: points(s),
+            in_legend: true,
+        })
+    };
+    let mut charts = Vec::new();
+    if !subtasks.is_empty() || !task_level.is_empty() {
+        let mut lines = subtask_lines(&subtasks, true);
+        lines.extend(task_lines());
+        charts.push((
+            "subtasks",
+            ChartSpec {
+                title: format!("{}: subtask scores", key.task),
+                subtitle: subtitle.clone(),
+                footer: footer.clone(),
+                y_label: format!("{} (%)", key.metric),
+                y_axis: YAxis::Percent,
+                lines,
+                notes: Vec::new(),
+            },
+        ));
+    }
+    if !rate_compounds.is_empty() {
+        let mut lines = subtask_lines(&subtasks, false);
+        lines.extend(task_lines());
+        lines.extend(compound_lines(&rate_compounds));
+        let notes = vec![format!(
+            "{} subtasks composed per model; models missing a subtask have no compound value.",
+            g.subtasks.len()
+        )];
+        charts.push((
+            "compound",
+            ChartSpec {
+                title: format!("{}: strict vs smooth compound", key.task),
+                subtitle: subtitle.clone(),
+                footer: footer.clone(),
+                y_label: format!("{} (%)", key.metric),
+                y_axis: YAxis::Percent,
+                lines: lines.clone(),
+                notes: notes.clone(),
+            },
+        ));
+        let zeros = lines.iter().flat_map(|l| &l.points).filter(|(_, y)| *y <= 0.0).count();
+        let mut log_notes = notes;
+        if zeros > 0 {
+            log_notes.push(format!("{zeros} zero values cannot be shown on a log axis and are left out."));
+        }
+        let log_lines = lines
+            .into_iter()
+            .map(|mut l| {
+                l.points.retain(|(_, y)| *y > 0.0);
+                l
+            })
+            .collect();
+        charts.push((
+            "compound_log",
+            ChartSpec {
+                title: format!("{}: compound on a log scale", key.task),
+                subtitle: subtitle.clone(),
+                footer: footer.clone(),
+                y_label: format!("{} (%, log scale)", key.metric),
+                y_axis: YAxis::LogPercent,
+                lines: log_lines,
+                notes: log_notes,
+            },
+        ));
+    }
+    if !other_compounds.is_empty() {
+        charts.push((
+            "editdist",
+            ChartSpec {
+                title: format!("{}: expected edit distance", key.task),
+                subtitle,
+                footer,
+                y_label: "tokens wrong (lower is better)".into(),
+                y_axis: YAxis::Linear,
+                lines: compound_lines(&other_compounds),
+                notes: Vec::new(),
+            },
+        ));
+    }
+    charts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_file_safe() {
+        assert_eq!(slug("BBH / Boolean Expressions"), "BBH___Boolean_Expressions");
+        assert_eq!(slug("seed_example"), "seed_example");
+        assert_eq!(slug(".."), "task");
+    }
+}
