@@ -62,8 +62,12 @@ pub struct AnalyzeArgs {
     /// exact:L: scores are per-token probabilities p; exact match of an L-token answer, p^L.
     /// editdist:L: expected token edit distance L(1 − p) (lower is better).
     /// all:rho=R: all correct with exchangeable correlation R in [0, 1] (beta-binomial).
-    #[arg(long = "compose", value_name = "OP", help = "Compound metric (repeatable) [default: all, mean]",
-          verbatim_doc_comment)]
+    #[arg(
+        long = "compose",
+        value_name = "OP",
+        help = "Compound metric (repeatable) [default: all, mean]",
+        verbatim_doc_comment
+    )]
     pub compose: Vec<Operator>,
 
     /// Read the column named HEADER as ROLE (repeatable).

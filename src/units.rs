@@ -13,7 +13,13 @@ pub fn fmt_params(params: f64) -> String {
 
 /// A number with at most three significant decimals and no trailing zeros.
 fn trim_number(x: f64) -> String {
-    let digits = if x >= 100.0 { 0 } else if x >= 10.0 { 1 } else { 2 };
+    let digits = if x >= 100.0 {
+        0
+    } else if x >= 10.0 {
+        1
+    } else {
+        2
+    };
     let s = format!("{x:.digits$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()

@@ -73,14 +73,28 @@ mod tests {
     #[test]
     fn hand_examples() {
         // Steps² = 0, 0, .16, .16 → median .08; range .8 → .8/sqrt(.08) = 2.8284...
-        assert_relative_eq!(emergence_score(&[0.1, 0.1, 0.1, 0.5, 0.9]).unwrap(), 2.8284271247461898, max_relative = 1e-14);
-        assert_relative_eq!(emergence_score(&[0.9, 0.5, 0.2, 0.1]).unwrap(), -2.666666666666667, max_relative = 1e-14);
+        assert_relative_eq!(
+            emergence_score(&[0.1, 0.1, 0.1, 0.5, 0.9]).unwrap(),
+            2.8284271247461898,
+            max_relative = 1e-14
+        );
+        assert_relative_eq!(
+            emergence_score(&[0.9, 0.5, 0.2, 0.1]).unwrap(),
+            -2.666666666666667,
+            max_relative = 1e-14
+        );
     }
 
     #[test]
     fn mirage_exact_match_grows_sharper_with_length_but_edit_distance_does_not() {
         let p = toy_p();
-        let exact = [2.7850398939284489, 3.175886864275121, 4.2651332593224609, 6.1843505686852627, 9.2893776558400614];
+        let exact = [
+            2.7850398939284489,
+            3.175886864275121,
+            4.2651332593224609,
+            6.1843505686852627,
+            9.2893776558400614,
+        ];
         for (l, want) in (1..=5).zip(exact) {
             let y: Vec<f64> = p.iter().map(|x| x.powi(l)).collect();
             assert_relative_eq!(emergence_score(&y).unwrap(), want, max_relative = 1e-12);

@@ -96,7 +96,16 @@ pub fn analyze(composition: Composition) -> Analysis {
             series.push(measure(g, SeriesKind::Subtask, name, None, true, true, cell_values(row), None));
         }
         if let Some(row) = &g.task_level {
-            series.push(measure(g, SeriesKind::Task, TASK_LEVEL_NAME, None, true, true, cell_values(row), None));
+            series.push(measure(
+                g,
+                SeriesKind::Task,
+                TASK_LEVEL_NAME,
+                None,
+                true,
+                true,
+                cell_values(row),
+                None,
+            ));
         }
         for c in &g.compounds {
             let k = g.subtasks.len();

@@ -45,9 +45,11 @@ pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report
 /// Fails before any work if the output directory cannot be created or written.
 fn prepare_output_dir(config: &AnalyzeConfig) -> anyhow::Result<()> {
     let dir = &config.out_dir;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output directory {}", dir.display()))?;
     let probe = dir.join(format!(".emerge-write-test-{}", std::process::id()));
-    std::fs::write(&probe, b"").with_context(|| format!("cannot write to output directory {}", dir.display()))?;
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("cannot write to output directory {}", dir.display()))?;
     std::fs::remove_file(&probe).with_context(|| format!("cannot clean up {}", probe.display()))?;
     Ok(())
 }

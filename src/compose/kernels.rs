@@ -8,7 +8,7 @@
 
 /// P(all subtasks correct) for independent subtasks: ∏ p.
 pub fn all_of(p: &[f64]) -> f64 {
-    if p.iter().any(|&x| x == 0.0) {
+    if p.contains(&0.0) {
         return 0.0;
     }
     p.iter().map(|x| x.ln()).sum::<f64>().exp()
@@ -16,7 +16,7 @@ pub fn all_of(p: &[f64]) -> f64 {
 
 /// P(at least one subtask correct) for independent subtasks: 1 − ∏(1 − p).
 pub fn any_of(p: &[f64]) -> f64 {
-    if p.iter().any(|&x| x == 1.0) {
+    if p.contains(&1.0) {
         return 1.0;
     }
     -p.iter().map(|x| (-x).ln_1p()).sum::<f64>().exp_m1()
@@ -53,7 +53,7 @@ pub fn mean(p: &[f64]) -> f64 {
 }
 
 pub fn geomean(p: &[f64]) -> f64 {
-    if p.iter().any(|&x| x == 0.0) {
+    if p.contains(&0.0) {
         return 0.0;
     }
     (p.iter().map(|x| x.ln()).sum::<f64>() / p.len() as f64).exp()
@@ -238,7 +238,10 @@ mod tests {
             #[test]
             fn kth_root_inverts_the_product(x in 0.01f64..=1.0, k in 1usize..200) {
                 let composed = all_of(&vec![x; k]);
-                prop_assert!((composed.powf(1.0 / k as f64) - x).abs() < 1e-12);
+                // Below f64::MIN_POSITIVE the product is subnormal and keeps fewer digits
+                // (0.01^158 ≈ 1e-316), so its root cannot recover x to 12 digits.
+                prop_assume!(composed >= f64::MIN_POSITIVE);
+                prop_assert!((composed.powf(1.0 / k as f64) - x).abs() < 1e-12 * x.max(1e-3) * 10.0);
             }
 
             #[test]

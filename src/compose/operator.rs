@@ -38,8 +38,7 @@ pub enum ComposeError {
     TooFewSubtasks { op: String, need: usize, have: usize },
 }
 
-pub const OPERATOR_HELP: &str =
-    "all, any, atleast:K, mean, geomean, min, exact:L, editdist:L, all:rho=R";
+pub const OPERATOR_HELP: &str = "all, any, atleast:K, mean, geomean, min, exact:L, editdist:L, all:rho=R";
 
 impl Operator {
     pub fn kind(&self) -> OperatorKind {
@@ -142,7 +141,11 @@ impl FromStr for Operator {
                 let r = rest.strip_prefix("rho=").ok_or_else(unknown)?;
                 match r.parse::<f64>() {
                     Ok(rho) if (0.0..=1.0).contains(&rho) => OperatorKind::AllRho(rho),
-                    _ => return Err(format!("{name:?}: the correlation R must be a number in [0, 1], got {r:?}")),
+                    _ => {
+                        return Err(format!(
+                            "{name:?}: the correlation R must be a number in [0, 1], got {r:?}"
+                        ))
+                    }
                 }
             }
             Some(_) => return Err(unknown()),
@@ -176,7 +179,8 @@ mod tests {
 
     #[test]
     fn rejects_malformed_operators() {
-        for bad in ["product", "atleast:0", "atleast:x", "exact:", "all:rho=1.5", "all:r=0.1", "editdist:-1"] {
+        for bad in ["product", "atleast:0", "atleast:x", "exact:", "all:rho=1.5", "all:r=0.1", "editdist:-1"]
+        {
             assert!(bad.parse::<Operator>().is_err(), "{bad} should not parse");
         }
     }

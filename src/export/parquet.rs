@@ -15,12 +15,8 @@ impl Exporter for SeriesParquet {
 
     fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
         let encode = |e: PolarsError| ExportError::Encode { file: "series.parquet", message: e.to_string() };
-        let rows: Vec<_> = report
-            .analysis
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter().map(move |p| (s, p)))
-            .collect();
+        let rows: Vec<_> =
+            report.analysis.series.iter().flat_map(|s| s.points.iter().map(move |p| (s, p))).collect();
         let text = |f: &dyn Fn(usize) -> String| -> Vec<String> { (0..rows.len()).map(f).collect() };
         let columns = vec![
             Column::new(COLUMNS[0].into(), text(&|i| rows[i].0.key.task.clone())),
@@ -36,7 +32,10 @@ impl Exporter for SeriesParquet {
                 COLUMNS[9].into(),
                 rows.iter().map(|(_, p)| p.implied_subtask_rate).collect::<Vec<Option<f64>>>(),
             ),
-            Column::new(COLUMNS[10].into(), rows.iter().map(|(s, _)| s.higher_is_better).collect::<Vec<bool>>()),
+            Column::new(
+                COLUMNS[10].into(),
+                rows.iter().map(|(s, _)| s.higher_is_better).collect::<Vec<bool>>(),
+            ),
         ];
         let mut df = DataFrame::new(rows.len(), columns).map_err(encode)?;
         let mut buf = Vec::new();

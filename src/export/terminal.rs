@@ -67,7 +67,8 @@ fn write_group(w: &mut dyn Write, report: &Report, g: &Group) -> io::Result<()> 
     for (m, model) in g.models.iter().enumerate() {
         let mut line = format!("  {:<model_width$}  {:>7}", model.name, fmt_params(model.params));
         if !g.subtasks.is_empty() {
-            let values: Vec<f64> = g.cells.iter().filter_map(|row| row[m].as_ref().map(|c| c.value)).collect();
+            let values: Vec<f64> =
+                g.cells.iter().filter_map(|row| row[m].as_ref().map(|c| c.value)).collect();
             let mean = if values.is_empty() {
                 "-".to_string()
             } else {
@@ -136,7 +137,8 @@ fn write_scores(w: &mut dyn Write, report: &Report) -> io::Result<()> {
             [group, s.kind.as_str().to_string(), s.name.clone(), gain, score]
         })
         .collect();
-    let width = |i: usize, title: &str| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(title.len());
+    let width =
+        |i: usize, title: &str| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(title.len());
     let (w0, w1, w2, w3) = (width(0, "group"), width(1, "kind"), width(2, "series"), width(3, "gain"));
     writeln!(w, "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  score", "group", "kind", "series", "gain")?;
     for r in &rows {

@@ -229,8 +229,5 @@ pub fn default_task_name(path: &str) -> String {
     if path == "-" {
         return "stdin".into();
     }
-    PathBuf::from(path)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "task".into())
+    PathBuf::from(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "task".into())
 }

@@ -17,10 +17,9 @@ impl std::fmt::Display for ParamsError {
             ParamsError::NotANumber => {
                 write!(f, "expected a parameter count such as 7B, 350M or 1.3e9")
             }
-            ParamsError::UnknownSuffix(s) => write!(
-                f,
-                "unknown suffix {s:?}: use K (thousand), M (million), B (billion) or T (trillion)"
-            ),
+            ParamsError::UnknownSuffix(s) => {
+                write!(f, "unknown suffix {s:?}: use K (thousand), M (million), B (billion) or T (trillion)")
+            }
             ParamsError::NotPositive => write!(f, "a parameter count must be a positive, finite number"),
         }
     }

@@ -5,9 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{
-    parse_params, ColumnMapping, Dataset, IngestError, IngestOptions, Observation, Role, RowError,
-};
+use super::{parse_params, ColumnMapping, Dataset, IngestError, IngestOptions, Observation, Role, RowError};
 
 /// Where each role lives in the header (0-based field index).
 #[derive(Debug, Default)]
@@ -21,16 +19,11 @@ impl Layout {
         self.fields.get(&role).copied()
     }
 
-    fn resolve(
-        path: &str,
-        headers: &[String],
-        mappings: &[ColumnMapping],
-    ) -> Result<Layout, IngestError> {
+    fn resolve(path: &str, headers: &[String], mappings: &[ColumnMapping]) -> Result<Layout, IngestError> {
         let found = headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ");
         let position = |name: &str| -> Result<Option<usize>, IngestError> {
-            let hits: Vec<usize> = (0..headers.len())
-                .filter(|&i| headers[i].trim().eq_ignore_ascii_case(name.trim()))
-                .collect();
+            let hits: Vec<usize> =
+                (0..headers.len()).filter(|&i| headers[i].trim().eq_ignore_ascii_case(name.trim())).collect();
             match hits.as_slice() {
                 [] => Ok(None),
                 [i] => Ok(Some(*i)),
@@ -48,13 +41,11 @@ impl Layout {
         for role in Role::ALL {
             let mapped = mappings.iter().rev().find(|m| m.role == role);
             let index = match mapped {
-                Some(m) => Some(position(&m.header)?.ok_or_else(|| {
-                    IngestError::MappedHeaderMissing {
-                        path: path.into(),
-                        role: role.to_string(),
-                        header: m.header.clone(),
-                        found: found.clone(),
-                    }
+                Some(m) => Some(position(&m.header)?.ok_or_else(|| IngestError::MappedHeaderMissing {
+                    path: path.into(),
+                    role: role.to_string(),
+                    header: m.header.clone(),
+                    found: found.clone(),
                 })?),
                 None => position(role.name())?,
             };
@@ -68,11 +59,7 @@ impl Layout {
                 continue;
             }
             if !fields.contains_key(&role) {
-                return Err(IngestError::MissingColumn {
-                    path: path.into(),
-                    role: role.to_string(),
-                    found,
-                });
+                return Err(IngestError::MissingColumn { path: path.into(), role: role.to_string(), found });
             }
         }
         Ok(Layout { fields, width: headers.len() })
@@ -90,11 +77,8 @@ pub fn read_tidy(
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IngestError::Empty { path: path.into() });
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(bytes);
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(bytes);
     let header_record = reader.byte_headers().map_err(|e| IngestError::Header {
         path: path.into(),
         message: format!("cannot read the header row: {e}"),
@@ -143,13 +127,7 @@ pub fn read_tidy(
         errors.sort_by_key(|e| (e.line, e.column));
         return Err(IngestError::Rows { path: path.into(), errors });
     }
-    Ok(Dataset {
-        path: path.into(),
-        observations,
-        rows_read,
-        dropped: Vec::new(),
-        warnings: Vec::new(),
-    })
+    Ok(Dataset { path: path.into(), observations, rows_read, dropped: Vec::new(), warnings: Vec::new() })
 }
 
 fn parse_row(
@@ -204,7 +182,11 @@ fn parse_row(
     let at = |role: Role| layout.get(role).map(|i| i + 1);
     let header = |role: Role| layout.get(role).map_or(role.name(), |i| headers[i].as_str());
     let mut fail = |role: Role, message: String| {
-        errors.push(RowError { line, column: at(role), message: format!("column {:?}: {message}", header(role)) });
+        errors.push(RowError {
+            line,
+            column: at(role),
+            message: format!("column {:?}: {message}", header(role)),
+        });
     };
 
     let model = match model {
@@ -322,16 +304,13 @@ fn parse_row(
 /// Rows that are each valid but contradict one another.
 fn check_consistency(observations: &[Observation]) -> Vec<RowError> {
     let mut errors = Vec::new();
-    let mut seen: HashMap<(&str, &str, Option<&str>, &str, Option<&str>), u64> = HashMap::new();
+    // (model, task, subtask, metric, shots) → first line.
+    type RowKey<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, Option<&'a str>);
+    let mut seen: HashMap<RowKey, u64> = HashMap::new();
     let mut sizes: HashMap<&str, (f64, u64)> = HashMap::new();
     for o in observations {
-        let key = (
-            o.model.as_str(),
-            o.task.as_str(),
-            o.subtask.as_deref(),
-            o.metric.as_str(),
-            o.shots.as_deref(),
-        );
+        let key =
+            (o.model.as_str(), o.task.as_str(), o.subtask.as_deref(), o.metric.as_str(), o.shots.as_deref());
         if let Some(first) = seen.insert(key, o.line) {
             seen.insert(key, first);
             errors.push(RowError {

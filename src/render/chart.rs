@@ -85,7 +85,10 @@ fn percent_label(y: f64) -> String {
 }
 
 /// Draws `spec` onto `root`, which is filled white first.
-pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> DrawResult<DB::ErrorType> {
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+) -> DrawResult<DB::ErrorType> {
     theme::register_fonts();
     root.fill(&WHITE)?;
     let (width, height) = root.dim_in_pixel();
@@ -110,7 +113,8 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec)
     ))?;
 
     let all_points = || spec.lines.iter().flat_map(|l| l.points.iter().copied());
-    let (mut x_lo, mut x_hi) = all_points().fold((f64::INFINITY, 0.0f64), |(lo, hi), (x, _)| (lo.min(x), hi.max(x)));
+    let (mut x_lo, mut x_hi) =
+        all_points().fold((f64::INFINITY, 0.0f64), |(lo, hi), (x, _)| (lo.min(x), hi.max(x)));
     if !x_lo.is_finite() {
         (x_lo, x_hi) = (1e8, 1e10);
     }
@@ -141,7 +145,13 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec)
     root.present()
 }
 
-fn plot<DB, X, Y>(body: &DrawingArea<DB, Shift>, spec: &ChartSpec, x: X, y: Y, y_labels: usize) -> DrawResult<DB::ErrorType>
+fn plot<DB, X, Y>(
+    body: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    x: X,
+    y: Y,
+    y_labels: usize,
+) -> DrawResult<DB::ErrorType>
 where
     DB: DrawingBackend,
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
@@ -151,7 +161,7 @@ where
         .margin_left(20)
         .margin_right(30)
         .margin_top(10)
-        .x_label_area_size(100)
+        .x_label_area_size(85)
         .y_label_area_size(130)
         .build_cartesian_2d(x, y)?;
     let percent = matches!(spec.y_axis, YAxis::Percent | YAxis::LogPercent);
@@ -181,7 +191,10 @@ where
     Ok(())
 }
 
-fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> DrawResult<DB::ErrorType> {
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+) -> DrawResult<DB::ErrorType> {
     let font = (FONT, theme::LEGEND_PX).into_font().color(&BLACK);
     let mut y = 130;
     for line in spec.lines.iter().filter(|l| l.in_legend) {

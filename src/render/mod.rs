@@ -75,7 +75,11 @@ pub fn encode(spec: &ChartSpec, format: ImageFormat) -> Result<Vec<u8>, RenderEr
 }
 
 /// Draws every chart of the report into `dir`, returning the paths written.
-pub fn render_report(report: &Report, dir: &Path, formats: &[ImageFormat]) -> Result<Vec<PathBuf>, RenderError> {
+pub fn render_report(
+    report: &Report,
+    dir: &Path,
+    formats: &[ImageFormat],
+) -> Result<Vec<PathBuf>, RenderError> {
     let mut written = Vec::new();
     let names = file_stems(&report.analysis.groups);
     for (g, stem) in report.analysis.groups.iter().zip(names) {
@@ -152,14 +156,22 @@ fn subtask_lines(subtasks: &[&Series], emphasised: bool) -> Vec<Line> {
             } else {
                 (theme::SERIES[i % theme::SERIES.len()], s.name.clone(), true)
             };
-            Line { label, color, width: if emphasised && !many { 3 } else { 2 }, dashed: false, points: points(s), in_legend }
+            Line {
+                label,
+                color,
+                width: if emphasised && !many { 3 } else { 2 },
+                dashed: false,
+                points: points(s),
+                in_legend,
+            }
         })
         .collect()
 }
 
 /// Compound lines, the strict ones drawn boldest and last.
 fn compound_lines(compounds: &[&Series]) -> Vec<Line> {
-    let mut palette = [theme::BLUISH_GREEN, theme::ORANGE, theme::REDDISH_PURPLE, theme::SKY_BLUE].iter().cycle();
+    let mut palette =
+        [theme::BLUISH_GREEN, theme::ORANGE, theme::REDDISH_PURPLE, theme::SKY_BLUE].iter().cycle();
     let mut lines: Vec<(u8, Line)> = compounds
         .iter()
         .map(|s| {
@@ -184,10 +196,36 @@ fn describe(s: &Series) -> String {
     }
 }
 
+/// Says which legend entries are hidden under another line with identical points.
+fn coincidence_notes(lines: &[Line]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut done = vec![false; lines.len()];
+    for i in 0..lines.len() {
+        if done[i] || !lines[i].in_legend {
+            continue;
+        }
+        let same: Vec<usize> = (i..lines.len())
+            .filter(|&j| {
+                lines[j].in_legend && lines[j].points == lines[i].points && lines[j].label != lines[i].label
+            })
+            .collect();
+        if !same.is_empty() {
+            let mut names = vec![lines[i].label.clone()];
+            for j in same {
+                done[j] = true;
+                names.push(lines[j].label.clone());
+            }
+            notes.push(format!("Identical values, lines coincide: {}.", names.join(", ")));
+        }
+    }
+    notes
+}
+
 fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static str, ChartSpec)> {
     let key = &g.key;
     let shots = key.shots.as_deref().map(|s| format!(" · {s}-shot")).unwrap_or_default();
-    let subtitle = format!("family {} · metric {}{shots} · {} models", key.family, key.metric, g.models.len());
+    let subtitle =
+        format!("family {} · metric {}{shots} · {} models", key.family, key.metric, g.models.len());
     let footer = format!("emerge {} · data: {}", env!("CARGO_PKG_VERSION"), report.input.path);
     let subtasks: Vec<&Series> = series.iter().copied().filter(|s| s.kind == SeriesKind::Subtask).collect();
     let task_level: Vec<&Series> = series.iter().copied().filter(|s| s.kind == SeriesKind::Task).collect();
@@ -217,8 +255,8 @@ fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static s
                 footer: footer.clone(),
                 y_label: format!("{} (%)", key.metric),
                 y_axis: YAxis::Percent,
+                notes: coincidence_notes(&lines),
                 lines,
-                notes: Vec::new(),
             },
         ));
     }
@@ -226,10 +264,11 @@ fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static s
         let mut lines = subtask_lines(&subtasks, false);
         lines.extend(task_lines());
         lines.extend(compound_lines(&rate_compounds));
-        let notes = vec![format!(
-            "{} subtasks composed per model; models missing a subtask have no compound value.",
-            g.subtasks.len()
-        )];
+        let mut notes = coincidence_notes(&lines);
+        let incomplete = rate_compounds.iter().map(|s| g.models.len() - s.points.len()).max().unwrap_or(0);
+        if incomplete > 0 {
+            notes.push(format!("{incomplete} models lack a subtask score and have no compound value."));
+        }
         charts.push((
             "compound",
             ChartSpec {
