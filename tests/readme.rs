@@ -1,0 +1,124 @@
+//! The README is a test: its quick start, its examples and its pictures must match what
+//! emerge does.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn readme() -> String {
+    std::fs::read_to_string(root().join("README.md")).expect("README.md is readable")
+}
+
+/// Lines of fenced `sh` blocks and `$ `-prompted lines of `text` blocks.
+fn commands(readme: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut fence: Option<String> = None;
+    for line in readme.lines() {
+        if let Some(lang) = line.strip_prefix("```") {
+            fence = if fence.is_some() { None } else { Some(lang.trim().to_string()) };
+            continue;
+        }
+        match fence.as_deref() {
+            Some("sh") if !line.trim_start().starts_with('#') && !line.trim().is_empty() => {
+                out.push(line.split("  #").next().unwrap_or(line).trim().to_string())
+            }
+            Some("text") => {
+                if let Some(cmd) = line.strip_prefix("$ ") {
+                    out.push(cmd.trim().to_string())
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn emerge(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_emerge")).args(args).current_dir(dir).output().expect("emerge runs")
+}
+
+/// A scratch directory holding the README's example inputs under their README names.
+fn workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::create_dir(dir.path().join("datasets")).expect("mkdir");
+    std::fs::copy(root().join("datasets/seed_example.csv"), dir.path().join("datasets/seed_example.csv"))
+        .expect("copy seed");
+    for f in ["scores.csv", "harness.csv", "bad.csv"] {
+        std::fs::copy(root().join("tests/data/readme").join(f), dir.path().join(f)).expect("copy fixture");
+    }
+    dir
+}
+
+#[test]
+fn quick_start_has_exactly_the_two_commands() {
+    let text = readme();
+    let quick = text.split("## Quick start").nth(1).expect("a Quick start section");
+    let quick = quick.split("\n## ").next().unwrap_or(quick);
+    assert_eq!(
+        commands(quick),
+        vec!["cargo run --release -- analyze datasets/seed_example.csv", "cargo test"]
+    );
+    let ci = std::fs::read_to_string(root().join(".ci/run")).expect(".ci/run exists");
+    assert!(ci.lines().any(|l| l.trim().starts_with("cargo test")), ".ci/run runs the README's test command");
+}
+
+#[test]
+fn every_emerge_analyze_example_runs() {
+    let dir = workdir();
+    let examples: Vec<String> = commands(&readme())
+        .into_iter()
+        .filter(|c| c.starts_with("emerge analyze ") && !c.contains("bad.csv"))
+        .collect();
+    assert!(examples.len() >= 3, "README has usage examples: {examples:?}");
+    for example in examples {
+        let args: Vec<&str> = example.split_whitespace().skip(1).collect();
+        let out = emerge(dir.path(), &args);
+        assert!(out.status.success(), "{example}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn help_examples_appear_in_the_readme() {
+    let out = emerge(&root(), &["analyze", "--help"]);
+    let help = String::from_utf8(out.stdout).expect("utf-8 help");
+    let text = readme();
+    let examples: Vec<&str> = help
+        .split("Examples:")
+        .nth(1)
+        .expect("analyze --help ends with Examples:")
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("emerge "))
+        .collect();
+    assert!(!examples.is_empty());
+    for e in examples {
+        assert!(text.contains(e), "--help example missing from README: {e}");
+    }
+}
+
+#[test]
+fn bad_input_transcript_is_what_emerge_prints() {
+    let text = readme();
+    let block = text.split("$ emerge analyze bad.csv\n").nth(1).expect("bad-input transcript");
+    let expected = block.split("```").next().expect("closing fence");
+    let dir = workdir();
+    let out = emerge(dir.path(), &["analyze", "bad.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), expected);
+}
+
+#[test]
+fn readme_chart_is_the_one_emerge_draws() {
+    let dir = workdir();
+    let out = emerge(dir.path(), &["analyze", "datasets/seed_example.csv", "--quiet"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let drawn = std::fs::read(dir.path().join("emerge-out/seed_example_compound.png")).expect("chart drawn");
+    let shown = std::fs::read(root().join("docs/seed_example_compound.png")).expect("README image");
+    assert!(
+        drawn == shown,
+        "docs/seed_example_compound.png is stale: copy emerge-out/seed_example_compound.png over it"
+    );
+}
