@@ -41,11 +41,11 @@ pub enum Command {
 ///
 /// Examples:
 ///
-///     emerge analyze datasets/seed_example.csv
+///   emerge analyze datasets/seed_example.csv
 ///
-///     emerge analyze scores.csv --compose all --compose atleast:3 --compose mean --out results/
+///   emerge analyze scores.csv --compose all --compose atleast:3 --compose mean --out results/
 ///
-///     emerge analyze harness.csv --col model=model_name --col family=model_family --percent
+///   emerge analyze harness.csv --col model=model_name --col family=model_family --percent
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct AnalyzeArgs {
