@@ -16,6 +16,16 @@ use crate::ingest::{ColumnMapping, IngestOptions};
 /// abruptly each series rises, and writes JSON, CSV, Parquet and charts.
 ///
 /// Exit codes: 0 success, 1 data or analysis error, 2 usage error.
+/// Shown at the end of `emerge analyze --help`; the README carries the same lines.
+const ANALYZE_EXAMPLES: &str = "\
+Examples:
+
+  emerge analyze datasets/seed_example.csv
+
+  emerge analyze scores.csv --compose all --compose atleast:3 --compose mean --out results/
+
+  emerge analyze harness.csv --col model=model_name --col family=model_family --percent";
+
 #[derive(Debug, Parser)]
 #[command(name = "emerge", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
@@ -38,16 +48,8 @@ pub enum Command {
 ///
 /// Writes summary.json, series.csv, series.parquet and PNG charts to --out and
 /// prints a summary.
-///
-/// Examples:
-///
-///   emerge analyze datasets/seed_example.csv
-///
-///   emerge analyze scores.csv --compose all --compose atleast:3 --compose mean --out results/
-///
-///   emerge analyze harness.csv --col model=model_name --col family=model_family --percent
 #[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
+#[command(verbatim_doc_comment, after_long_help = ANALYZE_EXAMPLES)]
 pub struct AnalyzeArgs {
     /// Tidy CSV/TSV of scores; `-` reads standard input.
     #[arg(value_name = "INPUT")]
