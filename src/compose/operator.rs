@@ -99,10 +99,18 @@ impl Operator {
             OperatorKind::Mean => "mean of subtasks".into(),
             OperatorKind::GeoMean => "geometric mean of subtasks".into(),
             OperatorKind::Min => "weakest subtask".into(),
-            OperatorKind::Exact(l) => format!("exact match, {l} tokens"),
-            OperatorKind::EditDist(l) => format!("edit distance, {l} tokens (lower is better)"),
+            OperatorKind::Exact(l) => format!("exact match, {}", tokens(l)),
+            OperatorKind::EditDist(l) => format!("edit distance, {}", tokens(l)),
             OperatorKind::AllRho(r) => format!("all correct, correlation {r}"),
         }
+    }
+}
+
+fn tokens(l: u32) -> String {
+    if l == 1 {
+        "1 token".into()
+    } else {
+        format!("{l} tokens")
     }
 }
 

@@ -40,17 +40,25 @@ pub fn write_summary(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     Ok(())
 }
 
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn write_group(w: &mut dyn Write, report: &Report, g: &Group) -> io::Result<()> {
     let key = &g.key;
     let shots = key.shots.as_deref().map(|s| format!(" · {s} shots")).unwrap_or_default();
     writeln!(
         w,
-        "{} · family {} · metric {}{shots} · {} subtasks, {} models",
+        "{} · family {} · metric {}{shots} · {}, {}",
         key.task,
         key.family,
         key.metric,
-        g.subtasks.len(),
-        g.models.len()
+        plural(g.subtasks.len(), "subtask"),
+        plural(g.models.len(), "model")
     )?;
     let series: Vec<&Series> = report.analysis.series_of(key).collect();
     let columns: Vec<&Series> = series.iter().copied().filter(|s| s.kind != SeriesKind::Subtask).collect();
@@ -125,6 +133,10 @@ fn write_scores(w: &mut dyn Write, report: &Report) -> io::Result<()> {
                 (None, None) => "none".into(),
             };
             let gain = match (s.gain_abs, s.gain_rel, s.is_rate) {
+                // Past tenfold a ratio reads better than a percentage in the thousands.
+                (Some(a), Some(r), true) if r + 1.0 >= 10.0 => {
+                    format!("{:+.2} pp (×{:.0})", a * 100.0, r + 1.0)
+                }
                 (Some(a), Some(r), true) => format!("{:+.2} pp ({:+.0}%)", a * 100.0, r * 100.0),
                 (Some(a), None, true) => format!("{:+.2} pp", a * 100.0),
                 (Some(a), _, false) => format!("{a:+.3}"),

@@ -71,6 +71,26 @@ fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
         .collect()
 }
 
+/// `2.50` → `2.5`, `4.00` → `4`.
+fn trim_decimal(y: f64) -> String {
+    let s = format!("{y:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Decade ticks on a log rate axis: `100%`, `1%`, `0.1%`, `0.001%`, `1e-6%`.
+fn decade_percent_label(y: f64) -> String {
+    let pct = y * 100.0;
+    if pct >= 1.0 {
+        return format!("{pct:.0}%");
+    }
+    let digits = (-pct.log10()).round() as usize;
+    if digits <= 4 {
+        format!("{pct:.digits$}%")
+    } else {
+        format!("{pct:.0e}%")
+    }
+}
+
 fn percent_label(y: f64) -> String {
     if y >= 0.01 || y == 0.0 {
         let pct = y * 100.0;
@@ -164,14 +184,18 @@ where
         .x_label_area_size(85)
         .y_label_area_size(130)
         .build_cartesian_2d(x, y)?;
-    let percent = matches!(spec.y_axis, YAxis::Percent | YAxis::LogPercent);
+    let y_axis = spec.y_axis;
     chart
         .configure_mesh()
         .y_labels(y_labels)
         .x_desc("parameters (log scale)")
         .y_desc(spec.y_label.clone())
         .x_label_formatter(&|x| fmt_params(*x))
-        .y_label_formatter(&|y| if percent { percent_label(*y) } else { format!("{y:.2}") })
+        .y_label_formatter(&|y| match y_axis {
+            YAxis::Percent => percent_label(*y),
+            YAxis::LogPercent => decade_percent_label(*y),
+            YAxis::Linear => trim_decimal(*y),
+        })
         .label_style((FONT, theme::TICK_PX).into_font().color(&BLACK))
         .axis_desc_style((FONT, theme::AXIS_PX).into_font().color(&BLACK))
         .bold_line_style(theme::GRID.stroke_width(1))
@@ -249,6 +273,13 @@ mod tests {
     fn decade_ticks_and_fallback() {
         assert_eq!(param_ticks(5e6, 2e12), vec![1e7, 1e8, 1e9, 1e10, 1e11, 1e12]);
         assert_eq!(param_ticks(1.5e9, 9e9), vec![2e9, 5e9]);
+    }
+
+    #[test]
+    fn decade_labels() {
+        let labels: Vec<String> =
+            [1.0, 0.1, 0.01, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8].map(decade_percent_label).to_vec();
+        assert_eq!(labels, ["100%", "10%", "1%", "0.1%", "0.01%", "0.001%", "0.0001%", "1e-6%"]);
     }
 
     #[test]

@@ -152,7 +152,11 @@ fn subtask_lines(subtasks: &[&Series], emphasised: bool) -> Vec<Line> {
         .enumerate()
         .map(|(i, s)| {
             let (color, label, in_legend) = if many || !emphasised {
-                (theme::LIGHT_GREY, format!("subtasks ({})", subtasks.len()), i == 0)
+                let label = match subtasks {
+                    [only] => format!("subtask: {}", only.name),
+                    _ => format!("subtasks ({})", subtasks.len()),
+                };
+                (theme::LIGHT_GREY, label, i == 0)
             } else {
                 (theme::SERIES[i % theme::SERIES.len()], s.name.clone(), true)
             };
