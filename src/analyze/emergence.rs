@@ -9,7 +9,7 @@
 /// Why a series has no emergence score.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoScore {
-    TooFewPoints(usize),
+    TooFewSizes(usize),
     Flat,
     ZeroMedianStep,
 }
@@ -17,7 +17,7 @@ pub enum NoScore {
 impl std::fmt::Display for NoScore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            NoScore::TooFewPoints(n) => {
+            NoScore::TooFewSizes(n) => {
                 write!(f, "needs at least 2 model sizes, has {n}")
             }
             NoScore::Flat => write!(f, "flat series: every value is the same"),
@@ -32,8 +32,22 @@ impl std::fmt::Display for NoScore {
 /// The emergence score of `y`, ordered by increasing model size.
 pub fn emergence_score(y: &[f64]) -> Result<f64, NoScore> {
     if y.len() < 2 {
-        return Err(NoScore::TooFewPoints(y.len()));
+        return Err(NoScore::TooFewSizes(y.len()));
     }
+    emergence_score_unchecked(y)
+}
+
+/// The emergence score of a series at `sizes` (ascending): models of one size are not a
+/// trend, so at least two distinct sizes are required.
+pub fn emergence_score_at(sizes: &[f64], y: &[f64]) -> Result<f64, NoScore> {
+    let distinct = 1 + sizes.windows(2).filter(|w| w[1] != w[0]).count();
+    if y.len() < 2 || distinct < 2 {
+        return Err(NoScore::TooFewSizes(if y.is_empty() { 0 } else { distinct }));
+    }
+    emergence_score_unchecked(y)
+}
+
+fn emergence_score_unchecked(y: &[f64]) -> Result<f64, NoScore> {
     // First occurrence of the extremes, as numpy.argmax/argmin.
     let (mut imax, mut imin) = (0, 0);
     for (i, &v) in y.iter().enumerate() {
@@ -112,9 +126,15 @@ mod tests {
     }
 
     #[test]
+    fn models_of_one_size_are_not_a_trend() {
+        assert_eq!(emergence_score_at(&[7e9, 7e9], &[0.2, 0.4]), Err(NoScore::TooFewSizes(1)));
+        assert!(emergence_score_at(&[7e9, 7e9, 13e9], &[0.2, 0.4, 0.5]).is_ok());
+    }
+
+    #[test]
     fn degenerate_series_say_why() {
-        assert_eq!(emergence_score(&[0.3]), Err(NoScore::TooFewPoints(1)));
-        assert_eq!(emergence_score(&[]), Err(NoScore::TooFewPoints(0)));
+        assert_eq!(emergence_score(&[0.3]), Err(NoScore::TooFewSizes(1)));
+        assert_eq!(emergence_score(&[]), Err(NoScore::TooFewSizes(0)));
         assert_eq!(emergence_score(&[0.2, 0.2, 0.2]), Err(NoScore::Flat));
         assert_eq!(emergence_score(&[0.0, 0.0, 0.0, 0.9]), Err(NoScore::ZeroMedianStep));
     }

@@ -5,7 +5,7 @@
 
 mod emergence;
 
-pub use emergence::{emergence_score, NoScore};
+pub use emergence::{emergence_score, emergence_score_at, NoScore};
 
 use crate::compose::{Cell, Composition, Group, GroupKey, Operator};
 use crate::units::fmt_params;
@@ -159,7 +159,8 @@ fn measure(
         })
         .collect();
     let y: Vec<f64> = points.iter().map(|p| p.value).collect();
-    let (emergence_score, emergence_score_note) = match emergence_score(&y) {
+    let sizes: Vec<f64> = points.iter().map(|p| p.params).collect();
+    let (emergence_score, emergence_score_note) = match emergence_score_at(&sizes, &y) {
         Ok(s) => (Some(s), None),
         Err(why) => (None, Some(why.to_string())),
     };

@@ -18,7 +18,7 @@ use crate::report::Report;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: String,
         #[source]

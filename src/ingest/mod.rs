@@ -168,7 +168,7 @@ const MAX_LISTED: usize = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         path: String,
         #[source]

@@ -66,6 +66,39 @@ impl Layout {
     }
 }
 
+/// Line numbers from byte offsets. The csv crate's own line counter miscounts CRLF
+/// files and rows after blank lines (BurntSushi/rust-csv#395, #208); its byte offsets
+/// are exact, so lines are counted here: `\n`, `\r\n` and a lone `\r` each end a line.
+struct LineIndex<'a> {
+    bytes: &'a [u8],
+    /// Byte offset at which each line after the first starts.
+    starts: Vec<u64>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        let mut starts = Vec::new();
+        for (i, &b) in bytes.iter().enumerate() {
+            let ends_line = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            if ends_line {
+                starts.push(i as u64 + 1);
+            }
+        }
+        LineIndex { bytes, starts }
+    }
+
+    /// 1-based line of the record starting at byte `offset`. The csv crate reports a
+    /// record as starting at the terminator (or blank lines) before it, so those bytes
+    /// are skipped first.
+    fn line_of(&self, offset: u64) -> u64 {
+        let mut at = offset as usize;
+        while matches!(self.bytes.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        self.starts.partition_point(|&s| s <= at as u64) as u64 + 1
+    }
+}
+
 /// Reads a tidy table from memory. `path` is only used in messages.
 pub fn read_tidy(
     path: &str,
@@ -74,9 +107,11 @@ pub fn read_tidy(
     delimiter: u8,
     options: &IngestOptions,
 ) -> Result<Dataset, IngestError> {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+    let content = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if content.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IngestError::Empty { path: path.into() });
     }
+    let lines = LineIndex::new(bytes);
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(bytes);
     let header_record = reader.byte_headers().map_err(|e| IngestError::Header {
@@ -103,7 +138,7 @@ pub fn read_tidy(
             Ok(false) => break,
             Ok(true) => {
                 rows_read += 1;
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
                 match parse_row(&record, line, &layout, &headers, default_task, options) {
                     Ok(obs) => observations.push(obs),
                     Err(mut row_errors) => errors.append(&mut row_errors),
@@ -111,7 +146,7 @@ pub fn read_tidy(
             }
             Err(e) => {
                 rows_read += 1;
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
                 errors.push(RowError { line, column: None, message: format!("malformed CSV: {e}") });
                 if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) {
                     break;
@@ -178,6 +213,11 @@ fn parse_row(
     let correct = text(Role::Correct);
     let flops = text(Role::Flops);
     let shots = text(Role::Shots);
+    if !errors.is_empty() {
+        // Undecodable cells are reported once; checks on their (absent) values would
+        // only repeat the problem in other words.
+        return Err(errors);
+    }
 
     let at = |role: Role| layout.get(role).map(|i| i + 1);
     let header = |role: Role| layout.get(role).map_or(role.name(), |i| headers[i].as_str());
@@ -343,4 +383,18 @@ fn check_consistency(observations: &[Observation]) -> Vec<RowError> {
         }
     }
     errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_count_lf_crlf_and_lone_cr() {
+        let idx = LineIndex::new(b"a\r\nb\n\nc\rd");
+        // "a" line 1, "b" line 2, blank line 3, "c" line 4, "d" line 5; an offset on a
+        // terminator or blank line belongs to the record after it.
+        assert_eq!([0, 3, 6, 8].map(|o| idx.line_of(o)), [1, 2, 4, 5]);
+        assert_eq!([2, 4, 5, 7].map(|o| idx.line_of(o)), [2, 4, 4, 5]);
+    }
 }
