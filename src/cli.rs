@@ -9,13 +9,6 @@ use crate::cmd::analyze::AnalyzeConfig;
 use crate::compose::Operator;
 use crate::ingest::{ColumnMapping, IngestOptions};
 
-/// emerge: tell real emergent abilities of language models from artefacts of strict metrics.
-///
-/// Reads per-subtask scores across model sizes, composes them into compound metrics
-/// (all subtasks correct, at least K of k, exact match of L tokens, ...), measures how
-/// abruptly each series rises, and writes JSON, CSV, Parquet and charts.
-///
-/// Exit codes: 0 success, 1 data or analysis error, 2 usage error.
 /// Shown at the end of `emerge analyze --help`; the README carries the same lines.
 const ANALYZE_EXAMPLES: &str = "\
 Examples:
@@ -26,6 +19,13 @@ Examples:
 
   emerge analyze harness.csv --col model=model_name --col family=model_family --percent";
 
+/// emerge: tell real emergent abilities of language models from artefacts of strict metrics.
+///
+/// Reads per-subtask scores across model sizes, composes them into compound metrics
+/// (all subtasks correct, at least K of k, exact match of L tokens, ...), measures how
+/// abruptly each series rises, and writes JSON, CSV, Parquet and charts.
+///
+/// Exit codes: 0 success, 1 data or analysis error, 2 usage error.
 #[derive(Debug, Parser)]
 #[command(name = "emerge", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
