@@ -1,0 +1,246 @@
+//! The three curves: their values, their gradients with respect to the natural
+//! parameters, and the map between the natural parameters and the unconstrained
+//! internal ones that Levenberg-Marquardt moves.
+
+use std::f64::consts::LN_10;
+
+/// What the fit keeps fixed for a curve (everything that is not a fitted parameter).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Shape {
+    /// y = a + b·x.
+    Linear,
+    /// y = floor + (c − floor)·σ(s·(x − m)); with `bounded`, c = floor + (1 − floor)·σ(u) internally.
+    Logistic { floor: f64, bounded: bool },
+    /// y = a + sign·b·10^(−c0·(x − x_ref))·(1 + 10^((x − δ)/f))^(−c1·f); b, f > 0 through their logs.
+    BrokenPowerLaw { sign: f64, x_ref: f64 },
+}
+
+const LINEAR_NAMES: [&str; 2] = ["intercept", "slope"];
+const LOGISTIC_NAMES: [&str; 3] = ["midpoint", "slope", "ceiling"];
+const BPL_NAMES: [&str; 6] =
+    ["limit", "scale", "exponent_before", "exponent_change", "break_log10_params", "sharpness"];
+
+/// The logistic function, evaluated without overflow for either sign of `t`.
+pub(super) fn sigmoid(t: f64) -> f64 {
+    if t >= 0.0 {
+        1.0 / (1.0 + (-t).exp())
+    } else {
+        let e = t.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// log10(1 + 10^w) without overflow.
+fn softplus10(w: f64) -> f64 {
+    w.max(0.0) + (-LN_10 * w.abs()).exp().ln_1p() / LN_10
+}
+
+/// Pieces of the broken power law shared by its value and its gradient.
+struct BplTerms {
+    /// The power-law factor 10^(−c0·z − c1·f·L).
+    t: f64,
+    /// x − x_ref.
+    z: f64,
+    /// (x − δ)/f.
+    w: f64,
+    /// log10(1 + 10^w).
+    l: f64,
+}
+
+fn bpl_terms(theta: &[f64], x_ref: f64, x: f64) -> BplTerms {
+    let (c0, c1, delta, f) = (theta[2], theta[3], theta[4], theta[5]);
+    let z = x - x_ref;
+    let w = (x - delta) / f;
+    let l = softplus10(w);
+    let log10_t = -c0 * z - c1 * f * l;
+    BplTerms { t: (LN_10 * log10_t).exp(), z, w, l }
+}
+
+impl Shape {
+    /// Number of free parameters.
+    pub(super) fn k(self) -> usize {
+        self.names().len()
+    }
+
+    /// Names of the natural parameters, in order.
+    pub(super) fn names(self) -> &'static [&'static str] {
+        match self {
+            Shape::Linear => &LINEAR_NAMES,
+            Shape::Logistic { .. } => &LOGISTIC_NAMES,
+            Shape::BrokenPowerLaw { .. } => &BPL_NAMES,
+        }
+    }
+
+    /// Curve value at `x` for natural parameters `theta`.
+    pub(super) fn value(self, theta: &[f64], x: f64) -> f64 {
+        match self {
+            Shape::Linear => theta[0] + theta[1] * x,
+            Shape::Logistic { floor, .. } => floor + (theta[2] - floor) * sigmoid(theta[1] * (x - theta[0])),
+            Shape::BrokenPowerLaw { sign, x_ref } => {
+                theta[0] + sign * theta[1] * bpl_terms(theta, x_ref, x).t
+            }
+        }
+    }
+
+    /// Gradient of the curve value at `x` with respect to the natural parameters.
+    pub(super) fn gradient(self, theta: &[f64], x: f64, out: &mut [f64]) {
+        match self {
+            Shape::Linear => {
+                out[0] = 1.0;
+                out[1] = x;
+            }
+            Shape::Logistic { floor, .. } => {
+                let (m, s, c) = (theta[0], theta[1], theta[2]);
+                let t = s * (x - m);
+                let p = sigmoid(t);
+                // σ'(t) = σ(t)·σ(−t), accurate in both tails.
+                let dp = p * sigmoid(-t);
+                out[0] = -(c - floor) * dp * s;
+                out[1] = (c - floor) * dp * (x - m);
+                out[2] = p;
+            }
+            Shape::BrokenPowerLaw { sign, x_ref } => {
+                let (b, c1) = (theta[1], theta[3]);
+                let BplTerms { t, z, w, l } = bpl_terms(theta, x_ref, x);
+                let sbt = sign * b * t;
+                // dL/dw = 10^w / (1 + 10^w) = σ(ln10 · w).
+                let dl = sigmoid(LN_10 * w);
+                out[0] = 1.0;
+                out[1] = sign * t;
+                out[2] = -sbt * LN_10 * z;
+                out[3] = -sbt * LN_10 * theta[5] * l;
+                out[4] = sbt * LN_10 * c1 * dl;
+                out[5] = sbt * LN_10 * c1 * (w * dl - l);
+            }
+        }
+    }
+
+    /// Natural parameters from internal ones.
+    pub(super) fn to_natural(self, phi: &[f64]) -> Vec<f64> {
+        let mut theta = phi.to_vec();
+        match self {
+            Shape::Linear | Shape::Logistic { bounded: false, .. } => {}
+            Shape::Logistic { floor, bounded: true } => theta[2] = floor + (1.0 - floor) * sigmoid(phi[2]),
+            Shape::BrokenPowerLaw { .. } => {
+                theta[1] = phi[1].exp();
+                theta[5] = phi[5].exp();
+            }
+        }
+        theta
+    }
+
+    /// Derivatives dθ_j/dφ_j of the (diagonal) map from internal to natural parameters.
+    pub(super) fn chain(self, phi: &[f64], out: &mut [f64]) {
+        out.iter_mut().for_each(|d| *d = 1.0);
+        match self {
+            Shape::Linear | Shape::Logistic { bounded: false, .. } => {}
+            Shape::Logistic { floor, bounded: true } => {
+                out[2] = (1.0 - floor) * sigmoid(phi[2]) * sigmoid(-phi[2]);
+            }
+            Shape::BrokenPowerLaw { .. } => {
+                out[1] = phi[1].exp();
+                out[5] = phi[5].exp();
+            }
+        }
+    }
+
+    /// Internal parameters from natural ones; `None` when `theta` is outside the allowed region.
+    pub(super) fn to_internal(self, theta: &[f64]) -> Option<Vec<f64>> {
+        let mut phi = theta.to_vec();
+        match self {
+            Shape::Linear | Shape::Logistic { bounded: false, .. } => {}
+            Shape::Logistic { floor, bounded: true } => {
+                let p = (theta[2] - floor) / (1.0 - floor);
+                if !(p > 0.0 && p < 1.0) {
+                    return None;
+                }
+                phi[2] = (p / (1.0 - p)).ln();
+            }
+            Shape::BrokenPowerLaw { .. } => {
+                if !(theta[1] > 0.0 && theta[5] > 0.0) {
+                    return None;
+                }
+                phi[1] = theta[1].ln();
+                phi[5] = theta[5].ln();
+            }
+        }
+        phi.iter().all(|v| v.is_finite()).then_some(phi)
+    }
+
+    /// Deterministic starting points (natural parameters) for the data.
+    pub(super) fn starts(self, x: &[f64], y: &[f64]) -> Vec<Vec<f64>> {
+        let n = x.len() as f64;
+        let (x_lo, x_hi) = min_max(x);
+        let (y_lo, y_hi) = min_max(y);
+        let x_range = (x_hi - x_lo).max(f64::EPSILON);
+        let y_range = y_hi - y_lo;
+        let y_mean = y.iter().sum::<f64>() / n;
+        match self {
+            Shape::Linear => vec![vec![y_mean, 0.0]],
+            Shape::Logistic { floor, bounded } => {
+                // The asymptote away from the floor: the observed value farthest from it, and a bit beyond.
+                let far = if (y_hi - floor).abs() >= (y_lo - floor).abs() { y_hi } else { y_lo };
+                let mut ceilings = vec![far, floor + 1.2 * (far - floor)];
+                if (far - floor).abs() <= f64::EPSILON * (1.0 + floor.abs()) {
+                    ceilings = vec![floor + 0.5, floor + 1.0];
+                }
+                if bounded {
+                    let top = floor + 0.999 * (1.0 - floor);
+                    let bottom = floor + 0.001 * (1.0 - floor);
+                    for c in &mut ceilings {
+                        *c = c.clamp(bottom, top);
+                    }
+                    ceilings.dedup();
+                }
+                let mut out = Vec::new();
+                for &c in &ceilings {
+                    for q in [0.5, 0.25, 0.75, 1.0] {
+                        let m = x_lo + q * x_range;
+                        for scale in [4.0] {
+                            for sign in [1.0, -1.0] {
+                                out.push(vec![m, sign * scale / x_range, c]);
+                            }
+                        }
+                    }
+                }
+                out
+            }
+            Shape::BrokenPowerLaw { sign, x_ref } => {
+                let mut out = Vec::new();
+                for q in [0.5, 0.25, 0.75] {
+                    let delta = x_lo + q * x_range;
+                    for c0 in [0.05, 0.5] {
+                        for c1 in [1.0, 3.0] {
+                            for f in [0.2, 1.0] {
+                                let mut theta = vec![y_mean, 1.0, c0, c1, delta, f];
+                                // Given the shape, the limit and scale enter linearly: regress y on T.
+                                let t: Vec<f64> =
+                                    x.iter().map(|&xi| bpl_terms(&theta, x_ref, xi).t).collect();
+                                let t_mean = t.iter().sum::<f64>() / n;
+                                let (mut sty, mut stt) = (0.0, 0.0);
+                                for (ti, yi) in t.iter().zip(y) {
+                                    sty += (ti - t_mean) * (yi - y_mean);
+                                    stt += (ti - t_mean) * (ti - t_mean);
+                                }
+                                let beta = sty / stt;
+                                if beta.is_finite() && sign * beta > 0.0 {
+                                    theta[0] = y_mean - beta * t_mean;
+                                    theta[1] = sign * beta;
+                                } else {
+                                    theta[1] = 1e-3 * y_range.max(1e-6) / t_mean.max(1e-12);
+                                    theta[0] = y_mean - sign * theta[1] * t_mean;
+                                }
+                                out.push(theta);
+                            }
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+fn min_max(v: &[f64]) -> (f64, f64) {
+    v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &a| (lo.min(a), hi.max(a)))
+}
