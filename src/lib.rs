@@ -29,7 +29,8 @@ pub mod exit {
 /// Runs a parsed command line, writing human-readable output to `out`.
 pub fn run(cli: cli::Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
-        cli::Command::Analyze(args) => cmd::analyze::run(&args.into_config(), out).map(|_| ()),
+        cli::Command::Analyze(args) => cmd::analyze::run(&(*args).into_config(), out).map(|_| ()),
+        cli::Command::Power(args) => cmd::power::run(&args.into_query(), out),
     }
 }
 

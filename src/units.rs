@@ -2,6 +2,11 @@
 
 /// `1.3e9` → `1.3B`, `350e6` → `350M`, `175e9` → `175B`, `1e12` → `1T`.
 pub fn fmt_params(params: f64) -> String {
+    if params >= 999.5e12 {
+        // Past a thousand trillion (forecasts far beyond today's models), powers of ten read better.
+        let exp = params.log10().floor();
+        return format!("{}e{}", trim_number(params / 10f64.powf(exp)), exp as i64);
+    }
     const SCALES: [(f64, &str); 4] = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")];
     for (scale, suffix) in SCALES {
         if params >= scale * 0.9995 {
@@ -57,6 +62,8 @@ mod tests {
         assert_eq!(fmt_params(70e6), "70M");
         assert_eq!(fmt_params(12.5e3), "12.5K");
         assert_eq!(fmt_params(999.0), "999");
+        assert_eq!(fmt_params(1.6e21), "1.6e21");
+        assert_eq!(fmt_params(1e15), "1e15");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! score_editdist:L of spine_reference.txt.
 
 use approx::assert_relative_eq;
-use emerge::analyze::{analyze, SeriesKind};
+use emerge::analyze::{analyze, AnalyzeOptions, SeriesKind};
 use emerge::compose::{compose, Operator};
 use emerge::ingest::{read, IngestOptions};
 
@@ -23,7 +23,7 @@ fn exact_match_sharpens_with_length_and_edit_distance_does_not() {
         .flat_map(|l| [format!("exact:{l}"), format!("editdist:{l}")])
         .map(|s| s.parse().expect("valid operator"))
         .collect();
-    let analysis = analyze(compose(&dataset, &operators));
+    let analysis = analyze(compose(&dataset, &operators), &AnalyzeOptions::default());
     for l in 1..=5 {
         let score = |name: &str| {
             let s = analysis

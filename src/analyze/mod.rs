@@ -1,11 +1,27 @@
 //! Analyze: the third pipeline stage. Turns each group's grid into series (one per
 //! subtask, task-level score and compound) and measures each: emergence score, gain
 //! from the smallest to the largest model, and, for the strict product, the
-//! per-subtask rate it implies.
+//! per-subtask rate it implies; then [`stats`] adds uncertainty, curve fits,
+//! forecasts and a verdict per compound.
 
+mod bootstrap;
+mod composed;
 mod emergence;
+pub mod fit;
+pub mod interval;
+mod multitest;
+mod options;
+pub mod resolution;
+mod stats;
+mod verdict;
 
+pub use composed::{first_crossing, t_quantile, ComposedModel, Crossing, Link};
 pub use emergence::{emergence_score, emergence_score_at, NoScore};
+pub use interval::CiMethod;
+pub use multitest::benjamini_hochberg;
+pub use options::{AnalyzeOptions, XAxis, DEFAULT_SEED};
+pub use stats::{ComposedReport, FitReport, Forecast, FORECAST_DECADES};
+pub use verdict::{Outcome, Verdict};
 
 use crate::compose::{Cell, Composition, Group, GroupKey, Operator};
 use crate::units::fmt_params;
@@ -36,12 +52,41 @@ pub const TASK_LEVEL_NAME: &str = "task-level";
 pub struct Point {
     pub model: String,
     pub params: f64,
+    pub flops: Option<f64>,
     pub value: f64,
     /// For the `all` compound: P^(1/k), the per-subtask rate that composes to P.
     pub implied_subtask_rate: Option<f64>,
+    /// Items behind the value (the row's `n`, else `--n`; for compounds the smallest
+    /// subtask count).
+    pub n: Option<u64>,
+    /// Interval at the run's confidence level (binomial for observed rates,
+    /// bootstrap percentiles for compounds).
+    pub ci: Option<(f64, f64)>,
+    /// Standard error: binomial sqrt(p(1 − p)/n) for observed rates, the bootstrap
+    /// standard deviation for compounds.
+    pub se: Option<f64>,
+    /// The rate an evaluation of n items most likely shows as zero: 1 − 2^(−1/n).
+    pub detection_floor: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+impl Point {
+    /// Whether the value is at or under the detection floor.
+    pub fn below_floor(&self) -> Option<bool> {
+        self.detection_floor.map(|f| self.value <= f)
+    }
+}
+
+/// Where a series comes from within its group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Index into the group's subtasks.
+    Subtask(usize),
+    Task,
+    /// Index into the group's compounds.
+    Compound(usize),
+}
+
+#[derive(Debug, Clone)]
 pub struct Series {
     pub key: GroupKey,
     pub kind: SeriesKind,
@@ -60,6 +105,35 @@ pub struct Series {
     pub gain_abs: Option<f64>,
     /// Last over first value, minus one; none when the first value is 0.
     pub gain_rel: Option<f64>,
+    pub source: Source,
+    /// How the points' intervals were made (`wilson`, `clopper-pearson`, `bootstrap-percentile`).
+    pub ci_method: Option<&'static str>,
+    /// Why points have no intervals, when they have none.
+    pub ci_note: Option<String>,
+    pub emergence_score_ci: Option<(f64, f64)>,
+    pub emergence_score_ci_note: Option<String>,
+    /// Linear, logistic and broken-power-law fits, in that order (empty when too few sizes).
+    pub fits: Vec<FitReport>,
+    pub fit_note: Option<String>,
+    /// For `all`, `atleast:K`, `exact:L` (and the verdict's operator): the subtasks'
+    /// logistic trends composed.
+    pub composed: Option<ComposedReport>,
+    /// Why a compound has no composed model, when it should have one.
+    pub composed_note: Option<String>,
+    pub forecasts: Vec<Forecast>,
+}
+
+impl Series {
+    /// x of each point: log10 of params (or FLOPs); None where FLOPs are missing.
+    pub fn xs(&self, axis: XAxis) -> Vec<Option<f64>> {
+        self.points
+            .iter()
+            .map(|p| match axis {
+                XAxis::Params => Some(p.params.log10()),
+                XAxis::Flops => p.flops.filter(|f| *f > 0.0).map(f64::log10),
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +141,9 @@ pub struct Analysis {
     pub groups: Vec<Group>,
     pub series: Vec<Series>,
     pub warnings: Vec<Warning>,
+    /// One per group with subtasks, in group order.
+    pub verdicts: Vec<Verdict>,
+    pub options: AnalyzeOptions,
 }
 
 impl Analysis {
@@ -76,8 +153,16 @@ impl Analysis {
     }
 }
 
-/// Measures every series of every group.
-pub fn analyze(composition: Composition) -> Analysis {
+/// Measures every series of every group, then adds uncertainty, fits, forecasts
+/// and verdicts.
+pub fn analyze(composition: Composition, options: &AnalyzeOptions) -> Analysis {
+    let mut analysis = measure_all(composition, options);
+    stats::enrich(&mut analysis);
+    analysis
+}
+
+/// The deterministic core: values, emergence scores, gains.
+fn measure_all(composition: Composition, options: &AnalyzeOptions) -> Analysis {
     let mut warnings = composition.warnings;
     let mut series = Vec::new();
     for g in &composition.groups {
@@ -92,26 +177,17 @@ pub fn analyze(composition: Composition) -> Analysis {
                 ),
             ));
         }
-        for (name, row) in g.subtasks.iter().zip(&g.cells) {
-            series.push(measure(g, SeriesKind::Subtask, name, None, true, true, cell_values(row), None));
+        for (i, (name, row)) in g.subtasks.iter().zip(&g.cells).enumerate() {
+            series.push(measure(g, Source::Subtask(i), name, None, true, true, cell_values(row), None));
         }
         if let Some(row) = &g.task_level {
-            series.push(measure(
-                g,
-                SeriesKind::Task,
-                TASK_LEVEL_NAME,
-                None,
-                true,
-                true,
-                cell_values(row),
-                None,
-            ));
+            series.push(measure(g, Source::Task, TASK_LEVEL_NAME, None, true, true, cell_values(row), None));
         }
-        for c in &g.compounds {
+        for (i, c) in g.compounds.iter().enumerate() {
             let k = g.subtasks.len();
             series.push(measure(
                 g,
-                SeriesKind::Compound,
+                Source::Compound(i),
                 c.operator.name(),
                 Some(k),
                 c.operator.higher_is_better(),
@@ -121,7 +197,7 @@ pub fn analyze(composition: Composition) -> Analysis {
             ));
         }
     }
-    Analysis { groups: composition.groups, series, warnings }
+    Analysis { groups: composition.groups, series, warnings, verdicts: Vec::new(), options: options.clone() }
 }
 
 fn distinct_sizes(g: &Group) -> usize {
@@ -137,7 +213,7 @@ fn cell_values(row: &[Option<Cell>]) -> Vec<Option<f64>> {
 #[allow(clippy::too_many_arguments)]
 fn measure(
     g: &Group,
-    kind: SeriesKind,
+    source: Source,
     name: &str,
     subtasks_composed: Option<usize>,
     higher_is_better: bool,
@@ -155,7 +231,17 @@ fn measure(
                 Some((op, k)) if op.is_strict_product() => Some(value.powf(1.0 / k as f64)),
                 _ => None,
             };
-            Some(Point { model: m.name.clone(), params: m.params, value, implied_subtask_rate })
+            Some(Point {
+                model: m.name.clone(),
+                params: m.params,
+                flops: m.flops,
+                value,
+                implied_subtask_rate,
+                n: None,
+                ci: None,
+                se: None,
+                detection_floor: None,
+            })
         })
         .collect();
     let y: Vec<f64> = points.iter().map(|p| p.value).collect();
@@ -167,6 +253,11 @@ fn measure(
     let (gain_abs, gain_rel) = match (y.first(), y.last()) {
         (Some(&a), Some(&b)) if y.len() >= 2 => (Some(b - a), (a != 0.0).then(|| b / a - 1.0)),
         _ => (None, None),
+    };
+    let kind = match source {
+        Source::Subtask(_) => SeriesKind::Subtask,
+        Source::Task => SeriesKind::Task,
+        Source::Compound(_) => SeriesKind::Compound,
     };
     Series {
         key: g.key.clone(),
@@ -180,5 +271,15 @@ fn measure(
         emergence_score_note,
         gain_abs,
         gain_rel,
+        source,
+        ci_method: None,
+        ci_note: None,
+        emergence_score_ci: None,
+        emergence_score_ci_note: None,
+        fits: Vec::new(),
+        fit_note: None,
+        composed: None,
+        composed_note: None,
+        forecasts: Vec::new(),
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::analyze::AnalyzeOptions;
 use crate::compose::Operator;
 use crate::ingest::IngestOptions;
 use crate::render::ImageFormat;
@@ -20,6 +21,7 @@ pub struct AnalyzeConfig {
     pub out_dir: PathBuf,
     pub charts: bool,
     pub quiet: bool,
+    pub stats: AnalyzeOptions,
 }
 
 /// Runs the analysis, writing files to the output directory and the summary to `out`.
@@ -28,7 +30,7 @@ pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report
 
     let dataset = ingest::read(&config.input, &config.ingest)?;
     let composition = compose::compose(&dataset, &config.operators);
-    let analysis = analyze::analyze(composition);
+    let analysis = analyze::analyze(composition, &config.stats);
     let report = Report::new(&dataset, &config.operators, analysis);
 
     let mut written = export::export_all(&report, &config.out_dir)?;

@@ -1,3 +1,4 @@
 //! Subcommands: each wires pipeline stages together; no mathematics lives here.
 
 pub mod analyze;
+pub mod power;

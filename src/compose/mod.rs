@@ -36,6 +36,8 @@ impl std::fmt::Display for GroupKey {
 pub struct Model {
     pub name: String,
     pub params: f64,
+    /// Training compute, when the input has a `flops` column for this model.
+    pub flops: Option<f64>,
 }
 
 /// One observed score with its provenance.
@@ -116,8 +118,9 @@ fn group(observations: &[Observation]) -> Vec<Group> {
             let mut models: Vec<Model> = Vec::new();
             let mut subtasks: Vec<String> = Vec::new();
             for o in rows {
-                if !models.iter().any(|m| m.name == o.model) {
-                    models.push(Model { name: o.model.clone(), params: o.params });
+                match models.iter_mut().find(|m| m.name == o.model) {
+                    Some(m) => m.flops = m.flops.or(o.flops),
+                    None => models.push(Model { name: o.model.clone(), params: o.params, flops: o.flops }),
                 }
                 if let Some(s) = &o.subtask {
                     if !subtasks.contains(s) {

@@ -6,7 +6,7 @@ use crate::report::Report;
 pub struct SeriesCsv;
 
 /// Column order of `series.csv` and `series.parquet`.
-pub const COLUMNS: [&str; 11] = [
+pub const COLUMNS: [&str; 17] = [
     "task",
     "family",
     "metric",
@@ -18,7 +18,17 @@ pub const COLUMNS: [&str; 11] = [
     "value",
     "implied_subtask_rate",
     "higher_is_better",
+    "n",
+    "ci_low",
+    "ci_high",
+    "se",
+    "detection_floor",
+    "below_detection_floor",
 ];
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
 
 impl Exporter for SeriesCsv {
     fn file_name(&self) -> &'static str {
@@ -43,6 +53,12 @@ impl Exporter for SeriesCsv {
                     &p.value.to_string(),
                     &p.implied_subtask_rate.map(|r| r.to_string()).unwrap_or_default(),
                     if s.higher_is_better { "true" } else { "false" },
+                    &opt(p.n),
+                    &opt(p.ci.map(|c| c.0)),
+                    &opt(p.ci.map(|c| c.1)),
+                    &opt(p.se),
+                    &opt(p.detection_floor),
+                    &opt(p.below_floor()),
                 ])
                 .map_err(encode)?;
             }

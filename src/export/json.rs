@@ -1,9 +1,13 @@
 //! `summary.json`: the documented, stable contract (README, section "Output").
 
 use serde::Serialize;
+use serde_json::{json, Value};
 
 use super::{ExportError, Exporter};
-use crate::analyze::{Point, Series, SeriesKind};
+use crate::analyze::fit::{FittedCurve, HoldoutCheck};
+use crate::analyze::{
+    AnalyzeOptions, ComposedReport, Crossing, FitReport, Forecast, Point, Series, SeriesKind, Verdict, XAxis,
+};
 use crate::ingest::DroppedRow;
 use crate::report::Report;
 use crate::warnings::Warning;
@@ -19,8 +23,10 @@ struct Summary<'a> {
     schema_version: u32,
     input: Input<'a>,
     compose: Vec<&'a str>,
+    options: Value,
     warnings: &'a [Warning],
     series: Vec<SeriesOut<'a>>,
+    verdicts: Vec<Value>,
 }
 
 #[derive(Serialize)]
@@ -42,19 +48,35 @@ struct SeriesOut<'a> {
     name: &'a str,
     subtasks_composed: Option<usize>,
     higher_is_better: bool,
+    ci_method: Option<&'a str>,
+    ci_note: Option<&'a str>,
     points: Vec<PointOut<'a>>,
     emergence_score: Option<f64>,
     emergence_score_note: Option<&'a str>,
+    emergence_score_ci: Option<[f64; 2]>,
+    emergence_score_ci_note: Option<&'a str>,
     gain_abs: Option<f64>,
     gain_rel: Option<f64>,
+    fits: Vec<Value>,
+    fit_note: Option<&'a str>,
+    composed: Option<Value>,
+    composed_note: Option<&'a str>,
+    forecasts: Vec<Value>,
 }
 
 #[derive(Serialize)]
 struct PointOut<'a> {
     model: &'a str,
     params: f64,
+    flops: Option<f64>,
     value: f64,
     implied_subtask_rate: Option<f64>,
+    n: Option<u64>,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+    se: Option<f64>,
+    detection_floor: Option<f64>,
+    below_detection_floor: Option<bool>,
 }
 
 impl<'a> From<&'a Point> for PointOut<'a> {
@@ -62,9 +84,143 @@ impl<'a> From<&'a Point> for PointOut<'a> {
         PointOut {
             model: &p.model,
             params: p.params,
+            flops: p.flops,
             value: p.value,
             implied_subtask_rate: p.implied_subtask_rate,
+            n: p.n,
+            ci_low: p.ci.map(|c| c.0),
+            ci_high: p.ci.map(|c| c.1),
+            se: p.se,
+            detection_floor: p.detection_floor,
+            below_detection_floor: p.below_floor(),
         }
+    }
+}
+
+fn pair(p: Option<(f64, f64)>) -> Option<[f64; 2]> {
+    p.map(|(a, b)| [a, b])
+}
+
+/// A position on the fitted scale: log10 and the value itself (params or FLOPs).
+fn scale(x: f64) -> Value {
+    json!({ "log10": x, "value": 10f64.powf(x) })
+}
+
+fn crossing(c: Crossing) -> Value {
+    match c {
+        Crossing::At(x) => json!({ "status": "crosses", "at": scale(x) }),
+        Crossing::Before => json!({ "status": "already-above", "at": null }),
+        Crossing::Beyond => json!({ "status": "beyond-range", "at": null }),
+    }
+}
+
+fn holdout(h: &HoldoutCheck) -> Value {
+    json!({
+        "held_out": scale(h.x),
+        "observed": h.observed,
+        "predicted": h.predicted,
+        "error": h.error,
+        "interval": pair(h.interval),
+        "inside": h.inside,
+    })
+}
+
+fn curve(c: &FittedCurve) -> Value {
+    json!({
+        "converged": c.converged,
+        "convergence_note": c.convergence_note,
+        "parameters": c.parameters.iter()
+            .map(|e| json!({ "name": e.name, "value": e.value, "se": e.se }))
+            .collect::<Vec<_>>(),
+        "rss": c.rss,
+        "n": c.n,
+        "k": c.k,
+        "aicc": c.aicc,
+        "aicc_note": c.aicc_note,
+    })
+}
+
+fn fit_report(f: &FitReport) -> Value {
+    let mut out = json!({ "model": f.model.name() });
+    match &f.fit {
+        Ok(c) => merge(&mut out, curve(c)),
+        Err(e) => merge(&mut out, json!({ "converged": false, "error": e })),
+    }
+    match &f.holdout {
+        Ok(h) => merge(&mut out, json!({ "holdout": holdout(h), "holdout_note": null })),
+        Err(e) => merge(&mut out, json!({ "holdout": null, "holdout_note": e })),
+    }
+    out
+}
+
+fn composed(s: &Series, c: &ComposedReport) -> Value {
+    let points: Vec<Value> = s
+        .points
+        .iter()
+        .zip(c.predicted.iter().zip(&c.band))
+        .map(|(p, (e, band))| json!({ "model": p.model, "predicted": e, "band": pair(*band) }))
+        .collect();
+    json!({
+        "operator": c.model.operator.name(),
+        "subtask_model": "logistic",
+        "points": points,
+        "rss": c.rss,
+        "holdout": c.holdout.as_ref().ok().map(holdout),
+        "holdout_note": match &c.holdout { Ok(_) => c.holdout_note.clone(), Err(e) => Some(e.clone()) },
+    })
+}
+
+fn forecast(f: &Forecast) -> Value {
+    json!({
+        "threshold": f.threshold,
+        "source": f.source,
+        "crossing": crossing(f.crossing),
+        "interval_low": f.low.map(crossing),
+        "interval_high": f.high.map(crossing),
+        "searched": [scale(f.range.0), scale(f.range.1)],
+        "extrapolation_decades": f.extrapolation_decades,
+    })
+}
+
+fn verdict(v: &Verdict) -> Value {
+    json!({
+        "task": v.key.task,
+        "family": v.key.family,
+        "metric": v.key.metric,
+        "shots": v.key.shots,
+        "operator": v.operator,
+        "observation": v.observation,
+        "outcome": v.outcome,
+        "verdict": v.text,
+        "points": v.points,
+        "replicates": v.replicates,
+        "statistic": v.statistic,
+        "p_value": v.p_value,
+        "p_adjusted": v.p_adjusted,
+        "largest_residual": v.largest_residual.as_ref().map(|r| json!({
+            "model": r.model, "observed": r.observed, "expected": r.expected, "z": r.z,
+        })),
+    })
+}
+
+fn options(o: &AnalyzeOptions) -> Value {
+    json!({
+        "confidence": o.confidence,
+        "ci": o.ci.name(),
+        "bootstrap": o.bootstrap,
+        "seed": o.seed,
+        "n": o.n_items,
+        "x": match o.x_axis { XAxis::Params => "params", XAxis::Flops => "flops" },
+        "chance": o.chance,
+        "thresholds": o.thresholds,
+        "verdict_op": o.verdict_op.name(),
+    })
+}
+
+/// Appends `extra`'s fields to `out` (both objects).
+fn merge(out: &mut Value, extra: Value) {
+    if let (Value::Object(o), Value::Object(e)) = (out, extra) {
+        o.extend(e);
     }
 }
 
@@ -79,11 +235,20 @@ impl<'a> From<&'a Series> for SeriesOut<'a> {
             name: &s.name,
             subtasks_composed: s.subtasks_composed,
             higher_is_better: s.higher_is_better,
+            ci_method: s.ci_method,
+            ci_note: s.ci_note.as_deref(),
             points: s.points.iter().map(PointOut::from).collect(),
             emergence_score: s.emergence_score,
             emergence_score_note: s.emergence_score_note.as_deref(),
+            emergence_score_ci: pair(s.emergence_score_ci),
+            emergence_score_ci_note: s.emergence_score_ci_note.as_deref(),
             gain_abs: s.gain_abs,
             gain_rel: s.gain_rel,
+            fits: s.fits.iter().map(fit_report).collect(),
+            fit_note: s.fit_note.as_deref(),
+            composed: s.composed.as_ref().map(|c| composed(s, c)),
+            composed_note: s.composed_note.as_deref(),
+            forecasts: s.forecasts.iter().map(forecast).collect(),
         }
     }
 }
@@ -105,8 +270,10 @@ impl Exporter for SummaryJson {
                 dropped: &report.input.dropped,
             },
             compose: report.operators.iter().map(|o| o.name()).collect(),
+            options: options(&report.analysis.options),
             warnings: &report.warnings,
             series: report.analysis.series.iter().map(SeriesOut::from).collect(),
+            verdicts: report.analysis.verdicts.iter().map(verdict).collect(),
         };
         let mut bytes = serde_json::to_vec_pretty(&summary)
             .map_err(|e| ExportError::Encode { file: "summary.json", message: e.to_string() })?;

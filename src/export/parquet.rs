@@ -36,6 +36,24 @@ impl Exporter for SeriesParquet {
                 COLUMNS[10].into(),
                 rows.iter().map(|(s, _)| s.higher_is_better).collect::<Vec<bool>>(),
             ),
+            Column::new(COLUMNS[11].into(), rows.iter().map(|(_, p)| p.n).collect::<Vec<Option<u64>>>()),
+            Column::new(
+                COLUMNS[12].into(),
+                rows.iter().map(|(_, p)| p.ci.map(|c| c.0)).collect::<Vec<Option<f64>>>(),
+            ),
+            Column::new(
+                COLUMNS[13].into(),
+                rows.iter().map(|(_, p)| p.ci.map(|c| c.1)).collect::<Vec<Option<f64>>>(),
+            ),
+            Column::new(COLUMNS[14].into(), rows.iter().map(|(_, p)| p.se).collect::<Vec<Option<f64>>>()),
+            Column::new(
+                COLUMNS[15].into(),
+                rows.iter().map(|(_, p)| p.detection_floor).collect::<Vec<Option<f64>>>(),
+            ),
+            Column::new(
+                COLUMNS[16].into(),
+                rows.iter().map(|(_, p)| p.below_floor()).collect::<Vec<Option<bool>>>(),
+            ),
         ];
         let mut df = DataFrame::new(rows.len(), columns).map_err(encode)?;
         let mut buf = Vec::new();

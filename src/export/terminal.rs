@@ -3,10 +3,31 @@
 
 use std::io::{self, Write};
 
-use crate::analyze::{Series, SeriesKind, TASK_LEVEL_NAME};
+use crate::analyze::{Crossing, Outcome, Point, Series, SeriesKind, XAxis, TASK_LEVEL_NAME};
 use crate::compose::Group;
 use crate::report::Report;
 use crate::units::{fmt_params, fmt_percent};
+
+/// A point's value with its interval, when it has one: `7.78% (6.26–9.41%)`.
+fn fmt_point(p: &Point, is_rate: bool) -> String {
+    match (p.ci, is_rate) {
+        (Some((lo, hi)), true) => {
+            let lo = fmt_percent(lo);
+            format!("{} ({}–{})", fmt_percent(p.value), lo.trim_end_matches('%'), fmt_percent(hi))
+        }
+        (Some((lo, hi)), false) => format!("{:.3} ({lo:.3}–{hi:.3})", p.value),
+        (None, _) => fmt_value(p.value, is_rate),
+    }
+}
+
+/// A position on the fitted scale, as a parameter count or a FLOP count.
+fn fmt_scale(x: f64, axis: XAxis) -> String {
+    let v = 10f64.powf(x);
+    match axis {
+        XAxis::Params => format!("{} params", fmt_params(v)),
+        XAxis::Flops => format!("{v:.2e} FLOPs"),
+    }
+}
 
 fn fmt_value(v: f64, is_rate: bool) -> String {
     if is_rate {
@@ -30,6 +51,8 @@ pub fn write_summary(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     }
     writeln!(w)?;
     write_scores(w, report)?;
+    write_models(w, report)?;
+    write_verdicts(w, report)?;
     if !report.warnings.is_empty() {
         writeln!(w)?;
         writeln!(w, "warnings:")?;
@@ -69,7 +92,7 @@ fn write_group(w: &mut dyn Write, report: &Report, g: &Group) -> io::Result<()> 
     }
     for s in &columns {
         let title = if s.kind == SeriesKind::Task { TASK_LEVEL_NAME } else { &s.name };
-        header.push_str(&format!("  {:>10}", title));
+        header.push_str(&format!("  {:>width$}", title, width = column_width(s)));
     }
     writeln!(w, "{header}")?;
     for (m, model) in g.models.iter().enumerate() {
@@ -89,8 +112,8 @@ fn write_group(w: &mut dyn Write, report: &Report, g: &Group) -> io::Result<()> 
                 .points
                 .iter()
                 .find(|p| p.model == model.name)
-                .map_or_else(|| "-".to_string(), |p| fmt_value(p.value, s.is_rate));
-            line.push_str(&format!("  {cell:>10}"));
+                .map_or_else(|| "-".to_string(), |p| fmt_point(p, s.is_rate));
+            line.push_str(&format!("  {cell:>width$}", width = column_width(s)));
         }
         writeln!(w, "{line}")?;
     }
@@ -117,6 +140,11 @@ fn write_group(w: &mut dyn Write, report: &Report, g: &Group) -> io::Result<()> 
     Ok(())
 }
 
+fn column_width(s: &Series) -> usize {
+    let title = if s.kind == SeriesKind::Task { TASK_LEVEL_NAME.len() } else { s.name.chars().count() };
+    s.points.iter().map(|p| fmt_point(p, s.is_rate).chars().count()).chain([title, 10]).max().unwrap_or(10)
+}
+
 fn write_scores(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(
         w,
@@ -128,7 +156,10 @@ fn write_scores(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         .iter()
         .map(|s| {
             let score = match (s.emergence_score, &s.emergence_score_note) {
-                (Some(v), _) => format!("{v:.2}"),
+                (Some(v), _) => match s.emergence_score_ci {
+                    Some((lo, hi)) => format!("{v:.2} ({lo:.2} to {hi:.2})"),
+                    None => format!("{v:.2}"),
+                },
                 (None, Some(note)) => format!("none: {note}"),
                 (None, None) => "none".into(),
             };
@@ -155,6 +186,161 @@ fn write_scores(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(w, "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  score", "group", "kind", "series", "gain")?;
     for r in &rows {
         writeln!(w, "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {}", r[0], r[1], r[2], r[3], r[4])?;
+    }
+    Ok(())
+}
+
+fn group_name(s: &Series) -> String {
+    match &s.key.shots {
+        Some(shots) => format!("{} / {} / {} / {shots}-shot", s.key.task, s.key.family, s.key.metric),
+        None => format!("{} / {} / {}", s.key.task, s.key.family, s.key.metric),
+    }
+}
+
+/// Per compound: the best-fitting curve, the composed model's held-out check, forecasts.
+fn write_models(w: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let options = &report.analysis.options;
+    let level = format!("{:.0}%", options.confidence * 100.0);
+    let compounds: Vec<&Series> =
+        report.analysis.series.iter().filter(|s| s.kind != SeriesKind::Subtask).collect();
+    if compounds.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "curve fits (x = log10 {}; best by AICc) and the composed model", options.x_axis.name())?;
+    for s in compounds {
+        writeln!(w, "  {} · {}", group_name(s), s.name)?;
+        if let Some(note) = &s.fit_note {
+            writeln!(w, "    no fits: {note}")?;
+        }
+        let best = s
+            .fits
+            .iter()
+            .filter_map(|f| f.fit.as_ref().ok().filter(|c| c.converged).and_then(|c| c.aicc.map(|a| (f, a))))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let failed: Vec<&str> = s
+            .fits
+            .iter()
+            .filter(|f| f.fit.as_ref().map_or(true, |c| !c.converged))
+            .map(|f| f.model.name())
+            .collect();
+        if let Some((f, aicc)) = best {
+            let holdout = match &f.holdout {
+                Ok(h) => match h.inside {
+                    Some(true) => "largest model inside its prediction interval".to_string(),
+                    Some(false) => "largest model OUTSIDE its prediction interval".to_string(),
+                    None => "held-out check without an interval".to_string(),
+                },
+                Err(e) => format!("no held-out check: {e}"),
+            };
+            writeln!(w, "    best fit: {} (AICc {aicc:.1}); {holdout}", f.model.name())?;
+        } else if !s.fits.is_empty() {
+            writeln!(w, "    no fit has an AICc (too few sizes for the parameters)")?;
+        }
+        if !failed.is_empty() {
+            writeln!(w, "    did not converge or could not be fitted: {}", failed.join(", "))?;
+        }
+        if let Some(c) = &s.composed {
+            match &c.holdout {
+                Ok(h) => {
+                    let interval = h.interval.map_or_else(
+                        || "no interval".to_string(),
+                        |(lo, hi)| {
+                            format!(
+                                "{level} interval {}–{}",
+                                fmt_value(lo, s.is_rate),
+                                fmt_value(hi, s.is_rate)
+                            )
+                        },
+                    );
+                    let verdict = match h.inside {
+                        Some(true) => "passes",
+                        Some(false) => "FAILS",
+                        None => "cannot be judged",
+                    };
+                    writeln!(
+                        w,
+                        "    composed model (logistic subtasks, {}): held out {}: observed {}, predicted {}, {interval}: {verdict}",
+                        c.model.operator.name(),
+                        fmt_scale(h.x, options.x_axis),
+                        fmt_value(h.observed, s.is_rate),
+                        fmt_value(h.predicted, s.is_rate),
+                    )?;
+                }
+                Err(e) => writeln!(w, "    composed model: no held-out check: {e}")?,
+            }
+        } else if let Some(note) = &s.composed_note {
+            writeln!(w, "    no composed model: {note}")?;
+        }
+        for f in &s.forecasts {
+            let edge = |c: Option<Crossing>, beyond: &str| match c {
+                Some(Crossing::At(x)) => fmt_scale(x, options.x_axis),
+                Some(Crossing::Before) => "below the smallest model".into(),
+                Some(Crossing::Beyond) => beyond.into(),
+                None => "?".into(),
+            };
+            let text = match f.crossing {
+                Crossing::At(x) => {
+                    let interval = if f.low.is_some() {
+                        format!(
+                            " ({level} interval {} to {})",
+                            edge(f.low, "beyond the range"),
+                            edge(f.high, "beyond the range searched")
+                        )
+                    } else {
+                        String::new()
+                    };
+                    let extrapolation = f
+                        .extrapolation_decades
+                        .map(|d| format!(", {d:.1} decades beyond the largest model"))
+                        .unwrap_or_default();
+                    format!(
+                        "reaches {} at {}{interval}{extrapolation}",
+                        fmt_percent(f.threshold),
+                        fmt_scale(x, options.x_axis)
+                    )
+                }
+                Crossing::Before => {
+                    format!("already at {} or above at the smallest model", fmt_percent(f.threshold))
+                }
+                Crossing::Beyond => format!(
+                    "does not reach {} within {} decades beyond the largest model",
+                    fmt_percent(f.threshold),
+                    crate::analyze::FORECAST_DECADES
+                ),
+            };
+            writeln!(w, "    forecast ({}): {text}", f.source)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let verdicts = &report.analysis.verdicts;
+    if verdicts.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(
+        w,
+        "verdicts: do smooth subtask trends, composed with {}, explain the task? (parametric bootstrap; p adjusted by Benjamini–Hochberg over {} test{})",
+        report.analysis.options.verdict_op.name(),
+        verdicts.iter().filter(|v| v.p_value.is_some()).count(),
+        if verdicts.iter().filter(|v| v.p_value.is_some()).count() == 1 { "" } else { "s" }
+    )?;
+    for v in verdicts {
+        let key = &v.key;
+        let group = match &key.shots {
+            Some(shots) => format!("{} / {} / {} / {shots}-shot", key.task, key.family, key.metric),
+            None => format!("{} / {} / {}", key.task, key.family, key.metric),
+        };
+        let p = match (v.p_value, v.p_adjusted) {
+            (Some(p), Some(q)) if v.outcome != Outcome::Insufficient => {
+                format!(" (p = {p:.4}, adjusted {q:.4})")
+            }
+            _ => String::new(),
+        };
+        writeln!(w, "  {group}: {}{p}", v.text)?;
     }
     Ok(())
 }

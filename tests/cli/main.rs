@@ -6,6 +6,7 @@
 //! Reference values come from `tests/reference/spine_reference.txt`.
 
 mod readme;
+mod stats;
 mod util;
 
 use std::path::Path;
@@ -166,7 +167,10 @@ fn seed_end_to_end() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("task,family,metric,shots,kind,name,model,params,value,implied_subtask_rate,higher_is_better")
+        Some(
+            "task,family,metric,shots,kind,name,model,params,value,implied_subtask_rate,higher_is_better,\
+             n,ci_low,ci_high,se,detection_floor,below_detection_floor"
+        )
     );
     assert_eq!(lines.count(), 7 * 6, "one row per point of 5 subtask and 2 compound series");
 
@@ -250,7 +254,7 @@ fn compose_operators_keep_their_spelling_and_values() {
 
     let csv = String::from_utf8(wd.read_out("series.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + (5 + ops.len()) * 6);
-    assert!(csv.contains(",compound,editdist:3,toy-10M,") && csv.contains(",false\n"));
+    assert!(csv.contains(",compound,editdist:3,toy-10M,") && csv.contains(",false,,,,,,\n"));
 }
 
 // ---------------------------------------------------------------------------------

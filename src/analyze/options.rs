@@ -1,0 +1,74 @@
+//! How `emerge analyze` measures uncertainty, fits curves and judges series.
+
+use super::interval::CiMethod;
+use crate::compose::Operator;
+
+/// The default `--seed`: the day Schaeffer et al. posted "Are Emergent Abilities of
+/// Large Language Models a Mirage?" (2023-04-28).
+pub const DEFAULT_SEED: u64 = 20_230_428;
+
+/// The scale curves are fitted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XAxis {
+    /// log10 of the parameter count.
+    Params,
+    /// log10 of the training compute (the `flops` column).
+    Flops,
+}
+
+impl XAxis {
+    pub fn name(self) -> &'static str {
+        match self {
+            XAxis::Params => "params",
+            XAxis::Flops => "flops",
+        }
+    }
+}
+
+/// Options of the statistics stage. [`AnalyzeOptions::default`] is what
+/// `emerge analyze` uses when no flag is given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalyzeOptions {
+    /// Two-sided level of every interval, in (0, 1).
+    pub confidence: f64,
+    /// Interval for points with item counts.
+    pub ci: CiMethod,
+    /// Parametric bootstrap replicates; 0 turns the bootstrap off.
+    pub bootstrap: usize,
+    pub seed: u64,
+    /// Common item count for rows without `n` (`--n`).
+    pub n_items: Option<u64>,
+    pub x_axis: XAxis,
+    /// Chance level of the task (`--chance`): the logistic fits' floor.
+    pub chance: Option<f64>,
+    /// Compound rates whose crossing the forecast reports.
+    pub thresholds: Vec<f64>,
+    /// The operator the verdict composes subtask trends with.
+    pub verdict_op: Operator,
+    /// Show a progress bar on a terminal for long bootstraps.
+    pub progress: bool,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            confidence: 0.95,
+            ci: CiMethod::Wilson,
+            bootstrap: 2000,
+            seed: DEFAULT_SEED,
+            n_items: None,
+            x_axis: XAxis::Params,
+            chance: None,
+            thresholds: vec![0.05, 0.5],
+            verdict_op: "all".parse().expect("`all` is a valid operator"),
+            progress: false,
+        }
+    }
+}
+
+impl AnalyzeOptions {
+    /// 1 − confidence: the significance level of the verdict.
+    pub fn alpha(&self) -> f64 {
+        1.0 - self.confidence
+    }
+}

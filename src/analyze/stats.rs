@@ -1,0 +1,482 @@
+//! The statistics stage: intervals and detection floors per point, the parametric
+//! bootstrap, curve fits with held-out checks, composed models, forecasts and the
+//! verdicts. Runs after the deterministic measurements of [`super::measure_all`].
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use super::bootstrap::{bootstrap_group, cell_n, missing_counts, RowBootstrap};
+use super::composed::{first_crossing, ComposedModel, Crossing, Link};
+use super::fit::{fit, holdout_largest, FitSpec, FittedCurve, HoldoutCheck, ModelKind};
+use super::interval::binomial_interval;
+use super::resolution::detection_floor;
+use super::{verdict, Analysis, AnalyzeOptions, Series, SeriesKind, Source, XAxis};
+use crate::compose::{Cell, Group, GroupKey, Operator, OperatorKind};
+
+/// Fewest model sizes a curve is fitted to.
+pub const MIN_SIZES_FOR_FIT: usize = 4;
+/// Forecasts search this many decades beyond the largest model.
+pub const FORECAST_DECADES: f64 = 20.0;
+
+/// One fitted curve of a series, with its held-out check.
+#[derive(Debug, Clone)]
+pub struct FitReport {
+    pub model: ModelKind,
+    pub fit: Result<FittedCurve, String>,
+    pub holdout: Result<HoldoutCheck, String>,
+}
+
+/// The composed model of a compound series, evaluated at the series' points.
+#[derive(Debug, Clone)]
+pub struct ComposedReport {
+    pub model: ComposedModel,
+    /// Per point of the series: x, prediction and interval at the run's confidence.
+    pub x: Vec<f64>,
+    pub predicted: Vec<f64>,
+    pub band: Vec<Option<(f64, f64)>>,
+    /// Residual sum of squares of the observed compound around the composed model.
+    pub rss: f64,
+    /// Subtasks refitted without the largest model, composed, and compared with it.
+    pub holdout: Result<HoldoutCheck, String>,
+    pub holdout_note: Option<String>,
+}
+
+/// Where a compound series is forecast to cross a threshold.
+#[derive(Debug, Clone)]
+pub struct Forecast {
+    pub threshold: f64,
+    /// `composed` (the composed model) or `logistic` (the series' own logistic fit).
+    pub source: &'static str,
+    pub crossing: Crossing,
+    /// Where the upper and the lower edge of the interval cross: the interval of the
+    /// crossing (None when the curve has no interval).
+    pub low: Option<Crossing>,
+    pub high: Option<Crossing>,
+    /// The search range in x.
+    pub range: (f64, f64),
+    /// Decades beyond the largest model, when the crossing is an extrapolation.
+    pub extrapolation_decades: Option<f64>,
+}
+
+/// Adds everything statistical to a measured analysis.
+pub fn enrich(a: &mut Analysis) {
+    let options = a.options.clone();
+    let group_index: HashMap<GroupKey, usize> =
+        a.groups.iter().enumerate().map(|(i, g)| (g.key.clone(), i)).collect();
+    for s in &mut a.series {
+        let g = &a.groups[group_index[&s.key]];
+        point_intervals(s, g, &options);
+    }
+    bootstrap_all(a, &group_index, &options);
+    a.series.par_iter_mut().for_each(|s| fit_series(s, &a.groups[group_index[&s.key]], &options));
+    compose_all(a, &group_index, &options);
+    for s in &mut a.series {
+        s.forecasts = forecasts(s, &options);
+    }
+    a.verdicts = verdict::judge_all(a, &options);
+}
+
+/// The cells behind a subtask or task-level series, by model index of the group.
+fn row_of<'g>(s: &Series, g: &'g Group) -> Option<&'g [Option<Cell>]> {
+    match s.source {
+        Source::Subtask(i) => Some(&g.cells[i]),
+        Source::Task => g.task_level.as_deref(),
+        Source::Compound(_) => None,
+    }
+}
+
+fn model_index(g: &Group, name: &str) -> usize {
+    g.models.iter().position(|m| m.name == name).unwrap_or(0)
+}
+
+const NO_COUNTS: &str = "no item counts: add n (and correct) columns or give --n";
+
+fn point_intervals(s: &mut Series, g: &Group, o: &AnalyzeOptions) {
+    let row = row_of(s, g);
+    for p in &mut s.points {
+        let m = model_index(g, &p.model);
+        p.n = match row {
+            Some(row) => row[m].as_ref().and_then(|c| cell_n(c, o.n_items)),
+            // A compound item is one item of every subtask: the smallest count bounds it.
+            None => g.cells.iter().map(|r| r[m].as_ref().and_then(|c| cell_n(c, o.n_items))).min().flatten(),
+        };
+        if !s.is_rate {
+            continue;
+        }
+        p.detection_floor = p.n.and_then(|n| detection_floor(n as f64));
+        if let (Some(row), Some(n)) = (row, p.n) {
+            let correct = row[m].as_ref().and_then(|c| c.correct).map_or(p.value * n as f64, |c| c as f64);
+            p.ci = binomial_interval(o.ci, correct, n as f64, o.confidence);
+            p.se = (n > 0).then(|| (p.value * (1.0 - p.value) / n as f64).sqrt());
+        }
+    }
+    if row.is_some() {
+        if s.points.iter().any(|p| p.ci.is_some()) {
+            s.ci_method = Some(o.ci.name());
+        } else if s.is_rate {
+            s.ci_note = Some(NO_COUNTS.into());
+        }
+    }
+}
+
+fn bootstrap_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &AnalyzeOptions) {
+    let eligible: Vec<usize> = (0..a.groups.len())
+        .filter(|&gi| o.bootstrap > 0 && missing_counts(&a.groups[gi], o.n_items).is_none())
+        .collect();
+    let total = (eligible.len() * o.bootstrap) as u64;
+    let bar = if o.progress && total >= 50_000 && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("bootstrap {bar:40} {pos}/{len} replicates, {eta} left")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let tick = || bar.inc(1);
+    let results: Vec<(usize, Vec<RowBootstrap>)> = eligible
+        .par_iter()
+        .map(|&gi| {
+            let rows =
+                bootstrap_group(&a.groups[gi], gi, o.n_items, o.bootstrap, o.seed, o.confidence, &tick);
+            (gi, rows)
+        })
+        .collect();
+    bar.finish_and_clear();
+    let by_group: HashMap<usize, Vec<RowBootstrap>> = results.into_iter().collect();
+    for s in &mut a.series {
+        let gi = group_index[&s.key];
+        let g = &a.groups[gi];
+        let Some(rows) = by_group.get(&gi) else {
+            let why = if o.bootstrap == 0 {
+                "bootstrap off (--bootstrap 0)".to_string()
+            } else {
+                missing_counts(g, o.n_items).unwrap_or_else(|| NO_COUNTS.into())
+            };
+            if s.kind == SeriesKind::Compound {
+                s.ci_note = Some(why.clone());
+            }
+            s.emergence_score_ci_note = Some(why);
+            continue;
+        };
+        let k = g.subtasks.len();
+        let r = match s.source {
+            Source::Subtask(i) => i,
+            Source::Task => k,
+            Source::Compound(i) => k + usize::from(g.task_level.is_some()) + i,
+        };
+        let row = &rows[r];
+        if s.kind == SeriesKind::Compound {
+            for p in &mut s.points {
+                let m = model_index(g, &p.model);
+                p.ci = row.intervals[m];
+                p.se = row.sd[m];
+            }
+            s.ci_method = Some("bootstrap-percentile");
+        }
+        s.emergence_score_ci = row.score_interval;
+        if s.emergence_score_ci.is_none() {
+            s.emergence_score_ci_note = Some(if s.emergence_score.is_none() {
+                "no emergence score".into()
+            } else {
+                format!(
+                    "the score is undefined in {} of {} replicates (flat replicates)",
+                    row.score_undefined, o.bootstrap
+                )
+            });
+        }
+    }
+}
+
+/// The logistic floor of a series: the chance level, composed for compounds.
+fn floor_of(s: &Series, g: &Group, o: &AnalyzeOptions) -> f64 {
+    let chance = o.chance.unwrap_or(0.0);
+    match s.source {
+        Source::Compound(i) if s.is_rate && s.higher_is_better => {
+            g.compounds[i].operator.apply(&vec![chance; g.subtasks.len()]).unwrap_or(0.0)
+        }
+        Source::Compound(_) => 0.0,
+        _ => chance,
+    }
+}
+
+/// The (x, y) a series is fitted to, or why it is not.
+fn fit_data(s: &Series, axis: XAxis) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let xs = s.xs(axis);
+    if let Some(p) = s.points.iter().zip(&xs).find(|(_, x)| x.is_none()).map(|(p, _)| p) {
+        return Err(format!("model {:?} has no positive flops value (needed by --x flops)", p.model));
+    }
+    let mut pairs: Vec<(f64, f64)> = xs.iter().flatten().zip(&s.points).map(|(&x, p)| (x, p.value)).collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut distinct: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    distinct.dedup();
+    if distinct.len() < MIN_SIZES_FOR_FIT {
+        return Err(format!(
+            "curve fits need at least {MIN_SIZES_FOR_FIT} model sizes; this series has {}",
+            distinct.len()
+        ));
+    }
+    Ok(pairs.into_iter().unzip())
+}
+
+fn fit_series(s: &mut Series, g: &Group, o: &AnalyzeOptions) {
+    let (x, y) = match fit_data(s, o.x_axis) {
+        Ok(d) => d,
+        Err(why) => {
+            s.fit_note = Some(why);
+            return;
+        }
+    };
+    let floor = floor_of(s, g, o);
+    s.fits = ModelKind::ALL
+        .iter()
+        .map(|&kind| {
+            let spec = FitSpec { kind, floor, higher_is_better: s.higher_is_better, is_rate: s.is_rate };
+            FitReport {
+                model: kind,
+                fit: fit(&spec, &x, &y).map_err(|e| e.to_string()),
+                holdout: holdout_largest(&spec, &x, &y, o.confidence).map_err(|e| e.to_string()),
+            }
+        })
+        .collect();
+}
+
+/// Whether a compound operator gets a composed model.
+fn wants_composed(op: &Operator, o: &AnalyzeOptions) -> bool {
+    matches!(op.kind(), OperatorKind::All | OperatorKind::AtLeast(_) | OperatorKind::Exact(_))
+        || op.name() == o.verdict_op.name()
+}
+
+/// The logistic fits of a group's subtasks, or why one is missing.
+pub(super) fn subtask_logistics(series: &[Series], key: &GroupKey) -> Result<Vec<FittedCurve>, String> {
+    series
+        .iter()
+        .filter(|s| &s.key == key && s.kind == SeriesKind::Subtask)
+        .map(|s| {
+            let report = s.fits.iter().find(|f| f.model == ModelKind::Logistic);
+            match report.map(|r| &r.fit) {
+                Some(Ok(curve)) if curve.converged => Ok(curve.clone()),
+                Some(Ok(curve)) => Err(format!(
+                    "the logistic fit of subtask {:?} did not converge{}",
+                    s.name,
+                    curve.convergence_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+                )),
+                Some(Err(e)) => Err(format!("subtask {:?} has no logistic fit: {e}", s.name)),
+                None => Err(format!(
+                    "subtask {:?} has no logistic fit: {}",
+                    s.name,
+                    s.fit_note.as_deref().unwrap_or("not fitted")
+                )),
+            }
+        })
+        .collect()
+}
+
+/// Mean binomial variance p(1 − p)/n over a subtask's observed points, when all have counts.
+fn sampling_variance(
+    row: &[Option<Cell>],
+    common_n: Option<u64>,
+    skip: Option<&str>,
+    g: &Group,
+) -> Option<f64> {
+    let mut sum = 0.0;
+    let mut count = 0usize;
+    for (m, cell) in row.iter().enumerate() {
+        let Some(c) = cell else { continue };
+        if skip == Some(g.models[m].name.as_str()) {
+            continue;
+        }
+        let n = cell_n(c, common_n)? as f64;
+        sum += c.value * (1.0 - c.value) / n;
+        count += 1;
+    }
+    (count > 0).then(|| sum / count as f64)
+}
+
+/// The composed model of a group under `op`, from its subtasks' logistic fits.
+pub(super) fn composed_model(
+    series: &[Series],
+    g: &Group,
+    op: &Operator,
+    o: &AnalyzeOptions,
+) -> Result<ComposedModel, String> {
+    let fits = subtask_logistics(series, &g.key)?;
+    let variances: Vec<Option<f64>> =
+        g.cells.iter().map(|row| sampling_variance(row, o.n_items, None, g)).collect();
+    Ok(ComposedModel::new(op.clone(), fits).with_sampling_variance(&variances))
+}
+
+fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &AnalyzeOptions) {
+    let mut reports: Vec<(usize, Result<ComposedReport, String>)> = Vec::new();
+    for (si, s) in a.series.iter().enumerate() {
+        let Source::Compound(ci) = s.source else { continue };
+        let g = &a.groups[group_index[&s.key]];
+        let op = &g.compounds[ci].operator;
+        if !wants_composed(op, o) {
+            continue;
+        }
+        let report = composed_model(&a.series, g, op, o).and_then(|model| composed_report(s, g, model, o));
+        reports.push((si, report));
+    }
+    for (si, report) in reports {
+        match report {
+            Ok(r) => a.series[si].composed = Some(r),
+            Err(why) => a.series[si].composed_note = Some(why),
+        }
+    }
+}
+
+fn composed_report(
+    s: &Series,
+    g: &Group,
+    model: ComposedModel,
+    o: &AnalyzeOptions,
+) -> Result<ComposedReport, String> {
+    let xs: Vec<f64> = s
+        .xs(o.x_axis)
+        .into_iter()
+        .collect::<Option<Vec<f64>>>()
+        .ok_or_else(|| "some models have no flops value (needed by --x flops)".to_string())?;
+    let predicted: Vec<f64> = xs.iter().map(|&x| model.predict(x)).collect();
+    let band = xs.iter().map(|&x| model.band(x, o.confidence)).collect();
+    let rss = s.points.iter().zip(&predicted).map(|(p, e)| (p.value - e) * (p.value - e)).sum();
+    let (holdout, holdout_note) = match composed_holdout(s, g, &model.operator, &xs, o) {
+        Ok((check, note)) => (Ok(check), note),
+        Err(why) => (Err(why), None),
+    };
+    Ok(ComposedReport { model, x: xs, predicted, band, rss, holdout, holdout_note })
+}
+
+/// Refits every subtask without the series' largest model, composes, predicts it.
+/// The interval combines the refitted model's uncertainty with the observed point's
+/// own sampling error (bootstrap standard deviation) on the link scale.
+fn composed_holdout(
+    s: &Series,
+    g: &Group,
+    op: &Operator,
+    xs: &[f64],
+    o: &AnalyzeOptions,
+) -> Result<(HoldoutCheck, Option<String>), String> {
+    let (last, &x_held) =
+        xs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).ok_or_else(|| "no points".to_string())?;
+    let held = &s.points[last];
+    let chance = o.chance.unwrap_or(0.0);
+    let mut fits = Vec::with_capacity(g.subtasks.len());
+    for (name, row) in g.subtasks.iter().zip(&g.cells) {
+        let mut pairs: Vec<(f64, f64)> = Vec::new();
+        for (m, cell) in row.iter().enumerate() {
+            let model = &g.models[m];
+            let x = match o.x_axis {
+                XAxis::Params => Some(model.params.log10()),
+                XAxis::Flops => model.flops.filter(|f| *f > 0.0).map(f64::log10),
+            };
+            if let (Some(c), Some(x)) = (cell, x) {
+                if model.name != held.model {
+                    pairs.push((x, c.value));
+                }
+            }
+        }
+        let (x, y): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+        let spec =
+            FitSpec { kind: ModelKind::Logistic, floor: chance, higher_is_better: true, is_rate: true };
+        let curve =
+            fit(&spec, &x, &y).map_err(|e| format!("subtask {name:?} without the largest model: {e}"))?;
+        if !curve.converged {
+            return Err(format!(
+                "subtask {name:?} without the largest model: the logistic fit did not converge"
+            ));
+        }
+        fits.push(curve);
+    }
+    let variances: Vec<Option<f64>> =
+        g.cells.iter().map(|row| sampling_variance(row, o.n_items, Some(&held.model), g)).collect();
+    let refit = ComposedModel::new(op.clone(), fits).with_sampling_variance(&variances);
+    let predicted = refit.predict(x_held);
+    let link = Link::of(op);
+    let se_fit = refit.se_link(x_held);
+    let se_obs = held.se.map(|sd| sd * link.derivative(held.value));
+    let note = match (se_fit, se_obs) {
+        (Some(_), Some(_)) => None,
+        (Some(_), None) => {
+            Some("the interval omits the observation's sampling error (no item counts)".into())
+        }
+        (None, _) => Some("no interval: the refitted subtask fits have no standard errors".into()),
+    };
+    let interval = match (se_fit, refit.quantile(o.confidence)) {
+        (Some(f), Some(q)) => {
+            let half = q * (f * f + se_obs.map_or(0.0, |v| v * v)).sqrt();
+            let centre = link.apply(predicted);
+            let (a, b) = (link.inverse(centre - half), link.inverse(centre + half));
+            Some((a.min(b), a.max(b)))
+        }
+        _ => None,
+    };
+    let check = HoldoutCheck {
+        x: x_held,
+        observed: held.value,
+        predicted,
+        error: held.value - predicted,
+        interval,
+        inside: interval.map(|(a, b)| (a..=b).contains(&held.value)),
+    };
+    Ok((check, note))
+}
+
+fn forecasts(s: &Series, o: &AnalyzeOptions) -> Vec<Forecast> {
+    if s.kind != SeriesKind::Compound || !s.is_rate || !s.higher_is_better {
+        return Vec::new();
+    }
+    let xs: Vec<f64> = s.xs(o.x_axis).into_iter().flatten().collect();
+    let (Some(lo), Some(x_max)) = (xs.iter().copied().reduce(f64::min), xs.iter().copied().reduce(f64::max))
+    else {
+        return Vec::new();
+    };
+    let hi = x_max + FORECAST_DECADES;
+    type Curve<'a> = Box<dyn Fn(f64) -> f64 + 'a>;
+    let (source, centre, upper, lower): (&'static str, Curve, Curve, Curve) = if let Some(c) = &s.composed {
+        let m = &c.model;
+        (
+            "composed",
+            Box::new(move |x| m.predict(x)),
+            Box::new(move |x| m.band(x, o.confidence).map_or(f64::NAN, |b| b.1)),
+            Box::new(move |x| m.band(x, o.confidence).map_or(f64::NAN, |b| b.0)),
+        )
+    } else if let Some(Ok(curve)) = s.fits.iter().find(|f| f.model == ModelKind::Logistic).map(|f| &f.fit) {
+        if !curve.converged {
+            return Vec::new();
+        }
+        (
+            "logistic",
+            Box::new(move |x| curve.predict(x)),
+            Box::new(move |x| curve.confidence_band(x, o.confidence).map_or(f64::NAN, |b| b.1)),
+            Box::new(move |x| curve.confidence_band(x, o.confidence).map_or(f64::NAN, |b| b.0)),
+        )
+    } else {
+        return Vec::new();
+    };
+    o.thresholds
+        .iter()
+        .map(|&t| {
+            let crossing = first_crossing(&centre, t, lo, hi);
+            let extrapolation_decades = match crossing {
+                Crossing::At(x) if x > x_max => Some(x - x_max),
+                _ => None,
+            };
+            let has_band = upper(lo).is_finite() && lower(lo).is_finite();
+            Forecast {
+                threshold: t,
+                source,
+                crossing,
+                low: has_band.then(|| first_crossing(&upper, t, lo, hi)),
+                high: has_band.then(|| first_crossing(&lower, t, lo, hi)),
+                range: (lo, hi),
+                extrapolation_decades,
+            }
+        })
+        .collect()
+}

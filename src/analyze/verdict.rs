@@ -1,0 +1,272 @@
+//! Does "smooth subtasks, composed" explain what was observed?
+//!
+//! The prediction is every subtask's logistic trend composed with the verdict's
+//! operator (`all` unless `--verdict-op`). The observation is the task-level row
+//! (exact match on the whole task, with item counts) when the group has one, and
+//! otherwise the composition of the observed subtask scores themselves.
+//!
+//! Test: a parametric bootstrap under the hypothesis. Replicate b draws every
+//! observed count from its binomial at the model's predicted rate, each predicted
+//! rate first perturbed on the logit scale by its delta-method standard error (the
+//! fits' own uncertainty). With c_j and v_j the replicates' mean and variance at
+//! model j, T = Σ_j (o_j − c_j)² / v_j for the observation and for every replicate;
+//! p = (1 + #{T* ≥ T}) / (B + 1). p-values are adjusted across every verdict of the
+//! run with Benjamini–Hochberg; a series is "not explained" when the adjusted p is
+//! below 1 − confidence.
+
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+use super::bootstrap::{cell_n, draw_rate, replicate_rng};
+use super::composed::{ComposedModel, Link};
+use super::multitest::benjamini_hochberg;
+use super::stats::composed_model;
+use super::{Analysis, AnalyzeOptions, XAxis};
+use crate::compose::{Group, GroupKey};
+
+/// Fewest replicates a p-value is computed from, whatever `--bootstrap` says.
+pub const MIN_REPLICATES: usize = 200;
+
+/// Separates the verdict's random streams from the interval bootstrap's.
+const STREAM_SALT: u64 = 0x7665_7264_6963_7400;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Explained,
+    NotExplained,
+    Insufficient,
+}
+
+/// What was compared with the composed subtask trends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Observation {
+    /// Task-level rows (empty subtask), e.g. exact match on the whole task.
+    TaskLevel,
+    /// No task-level rows: the composition of the observed subtask scores.
+    ComposedSubtasks,
+}
+
+/// The largest standardised departure from the prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Residual {
+    pub model: String,
+    pub observed: f64,
+    pub expected: f64,
+    /// (observed − expected) / standard deviation under the hypothesis.
+    pub z: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub key: GroupKey,
+    pub operator: String,
+    pub observation: Option<Observation>,
+    pub points: usize,
+    pub replicates: usize,
+    pub statistic: Option<f64>,
+    pub p_value: Option<f64>,
+    pub p_adjusted: Option<f64>,
+    pub outcome: Outcome,
+    /// The verdict in words, as printed.
+    pub text: String,
+    pub largest_residual: Option<Residual>,
+}
+
+/// One verdict per group with subtasks, p-values adjusted together.
+pub fn judge_all(a: &Analysis, o: &AnalyzeOptions) -> Vec<Verdict> {
+    let mut verdicts: Vec<Verdict> = a
+        .groups
+        .par_iter()
+        .enumerate()
+        .filter(|(_, g)| !g.subtasks.is_empty())
+        .map(|(gi, g)| judge(a, g, gi, o))
+        .collect();
+    let raw: Vec<f64> = verdicts.iter().map(|v| v.p_value.unwrap_or(f64::NAN)).collect();
+    let adjusted = benjamini_hochberg(&raw);
+    for (v, p) in verdicts.iter_mut().zip(adjusted) {
+        if v.outcome == Outcome::Insufficient || !p.is_finite() {
+            continue;
+        }
+        v.p_adjusted = Some(p);
+        let jump = v.largest_residual.as_ref().is_some_and(|r| r.z > 0.0);
+        (v.outcome, v.text) = if p < o.alpha() {
+            let how = if jump { "jump beyond subtask trends" } else { "falls short of subtask trends" };
+            (Outcome::NotExplained, format!("not explained: {how}"))
+        } else if v.observation == Some(Observation::ComposedSubtasks) {
+            (
+                Outcome::Explained,
+                "explained by composition (no task-level rows: the observation is the subtask data \
+                 composed, so this tests that every subtask follows a smooth trend)"
+                    .into(),
+            )
+        } else {
+            (Outcome::Explained, "explained by composition".into())
+        };
+    }
+    verdicts
+}
+
+fn insufficient(g: &Group, o: &AnalyzeOptions, observation: Option<Observation>, why: String) -> Verdict {
+    Verdict {
+        key: g.key.clone(),
+        operator: o.verdict_op.name().to_string(),
+        observation,
+        points: 0,
+        replicates: 0,
+        statistic: None,
+        p_value: None,
+        p_adjusted: None,
+        outcome: Outcome::Insufficient,
+        text: format!("insufficient data: {why}"),
+        largest_residual: None,
+    }
+}
+
+/// One observed value with what the hypothesis needs to simulate it.
+struct Obs {
+    model: String,
+    x: f64,
+    value: f64,
+    /// Item counts: one for a task-level row, one per subtask for composed data.
+    n: Vec<u64>,
+}
+
+fn judge(a: &Analysis, g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict {
+    let op = &o.verdict_op;
+    let observation =
+        if g.task_level.is_some() { Observation::TaskLevel } else { Observation::ComposedSubtasks };
+    let fail = |why: String| insufficient(g, o, Some(observation), why);
+    if let Err(e) = op.apply(&vec![0.5; g.subtasks.len()]) {
+        return fail(e.to_string());
+    }
+    if !op.is_rate() {
+        return fail(format!("{} is not a rate; the verdict tests rates", op.name()));
+    }
+    let model = match composed_model(&a.series, g, op, o) {
+        Ok(m) => m,
+        Err(why) => return fail(why),
+    };
+    let x_of = |m: usize| match o.x_axis {
+        XAxis::Params => Some(g.models[m].params.log10()),
+        XAxis::Flops => g.models[m].flops.filter(|f| *f > 0.0).map(f64::log10),
+    };
+    let mut obs = Vec::new();
+    for m in 0..g.models.len() {
+        let Some(x) = x_of(m) else {
+            return fail(format!("model {:?} has no flops value", g.models[m].name));
+        };
+        let (value, n) = match &g.task_level {
+            Some(row) => match &row[m] {
+                Some(c) => (c.value, vec![cell_n(c, o.n_items)]),
+                None => continue,
+            },
+            None => {
+                let cells: Option<Vec<_>> = g.cells.iter().map(|r| r[m].as_ref()).collect();
+                let Some(cells) = cells else { continue };
+                let rates: Vec<f64> = cells.iter().map(|c| c.value).collect();
+                let Ok(v) = op.apply(&rates) else { continue };
+                (v, cells.iter().map(|c| cell_n(c, o.n_items)).collect())
+            }
+        };
+        let Some(n) = n.into_iter().collect::<Option<Vec<u64>>>() else {
+            return fail("no item counts: add n (and correct) columns or give --n".into());
+        };
+        obs.push(Obs { model: g.models[m].name.clone(), x, value, n });
+    }
+    if obs.len() < 2 {
+        return fail(format!("{} observed point(s); the test needs at least 2", obs.len()));
+    }
+    if o.bootstrap == 0 {
+        return fail("no p-value with --bootstrap 0".into());
+    }
+    let replicates = o.bootstrap.max(MIN_REPLICATES);
+    let sims: Vec<Vec<f64>> = (0..replicates)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = replicate_rng(o.seed ^ STREAM_SALT, gi, b);
+            obs.iter().map(|ob| simulate(&model, ob, observation, &mut rng)).collect()
+        })
+        .collect();
+    let j_count = obs.len();
+    let mut centre = vec![0.0; j_count];
+    let mut var = vec![0.0; j_count];
+    for j in 0..j_count {
+        let col: Vec<f64> = sims.iter().map(|s| s[j]).filter(|v| v.is_finite()).collect();
+        let n = col.len().max(2) as f64;
+        let mean = col.iter().sum::<f64>() / col.len().max(1) as f64;
+        centre[j] = mean;
+        // Floor the variance so a point the hypothesis pins exactly (rate 0 or 1)
+        // does not divide by zero: one item's worth of binomial variance.
+        let floor = 0.25 / (obs[j].n.iter().copied().min().unwrap_or(1).max(1) as f64).powi(2);
+        var[j] = (col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0)).max(floor);
+    }
+    let stat = |values: &mut dyn Iterator<Item = f64>| -> f64 {
+        values.enumerate().map(|(j, v)| (v - centre[j]) * (v - centre[j]) / var[j]).sum()
+    };
+    let t_obs = stat(&mut obs.iter().map(|ob| ob.value));
+    let exceed = sims.iter().filter(|s| stat(&mut s.iter().copied()) >= t_obs).count();
+    let p = (1 + exceed) as f64 / (replicates + 1) as f64;
+    let largest_residual = obs
+        .iter()
+        .enumerate()
+        .map(|(j, ob)| Residual {
+            model: ob.model.clone(),
+            observed: ob.value,
+            expected: centre[j],
+            z: (ob.value - centre[j]) / var[j].sqrt(),
+        })
+        .max_by(|a, b| a.z.abs().total_cmp(&b.z.abs()));
+    Verdict {
+        key: g.key.clone(),
+        operator: op.name().to_string(),
+        observation: Some(observation),
+        points: j_count,
+        replicates,
+        statistic: Some(t_obs),
+        p_value: Some(p),
+        p_adjusted: None,
+        outcome: Outcome::Explained,
+        text: String::new(),
+        largest_residual,
+    }
+}
+
+/// One replicate of one observed point under the hypothesis.
+fn simulate(
+    model: &ComposedModel,
+    ob: &Obs,
+    observation: Observation,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> f64 {
+    let logit = Link::Logit;
+    let perturb = |p: f64, se: Option<f64>, rng: &mut rand_chacha::ChaCha8Rng| -> f64 {
+        let z: f64 = StandardNormal.sample(rng);
+        match se {
+            Some(se) if se.is_finite() => logit.inverse(logit.apply(p) + z * se),
+            _ => p,
+        }
+    };
+    match observation {
+        Observation::TaskLevel => {
+            let p = perturb(model.predict(ob.x), model.se_link(ob.x), rng);
+            draw_rate(rng, ob.n[0], p)
+        }
+        Observation::ComposedSubtasks => {
+            let rates: Vec<f64> = model
+                .fits
+                .iter()
+                .zip(&ob.n)
+                .enumerate()
+                .map(|(i, (f, &n))| {
+                    let p = f.predict(ob.x).clamp(0.0, 1.0);
+                    let se = model.subtask_se(i, ob.x).map(|se| se * logit.derivative(p));
+                    let p = perturb(p, se, rng);
+                    draw_rate(rng, n, p)
+                })
+                .collect();
+            model.operator.apply(&rates).unwrap_or(f64::NAN)
+        }
+    }
+}

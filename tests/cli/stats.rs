@@ -1,0 +1,183 @@
+//! The statistics issue's end-to-end promises: intervals on every point, the composed
+//! model's held-out check, forecasts, verdicts, and `emerge power`.
+
+use serde_json::Value;
+
+use super::util::{data, seed, Workdir};
+use super::{all_series, f64_of, points, series};
+
+fn verdicts(summary: &Value) -> &Vec<Value> {
+    summary["verdicts"].as_array().expect("summary.verdicts is an array")
+}
+
+#[test]
+fn seed_with_counts_has_intervals_on_every_point() {
+    let wd = Workdir::new();
+    wd.analyze(seed()).args(["--n", "1000", "--no-charts"]).assert().success();
+    let summary = wd.summary();
+    for s in all_series(&summary) {
+        for p in points(s) {
+            let (lo, hi, v) = (f64_of(&p["ci_low"]), f64_of(&p["ci_high"]), f64_of(&p["value"]));
+            assert!(lo <= v && v <= hi, "{} {}: {lo} <= {v} <= {hi}", s["name"], p["model"]);
+            assert!(hi > lo);
+        }
+        assert!(s["ci_method"].is_string(), "{}", s["name"]);
+        assert!(s["emergence_score_ci"].is_array(), "{}: {}", s["name"], s["emergence_score_ci_note"]);
+    }
+    assert_eq!(series(&summary, "subtask", "subtask 1")["ci_method"], "wilson");
+    assert_eq!(series(&summary, "compound", "all")["ci_method"], "bootstrap-percentile");
+}
+
+#[test]
+fn seed_composed_model_passes_its_holdout_and_forecasts_fifty_percent() {
+    let wd = Workdir::new();
+    wd.analyze(seed()).args(["--n", "1000", "--no-charts"]).assert().success();
+    let summary = wd.summary();
+    let all = series(&summary, "compound", "all");
+    let composed = &all["composed"];
+    assert_eq!(composed["operator"], "all");
+    assert_eq!(composed["holdout"]["inside"], true, "{composed:#}");
+    let forecasts = all["forecasts"].as_array().expect("forecasts");
+    let half = forecasts.iter().find(|f| f["threshold"] == 0.5).expect("a 50% forecast");
+    assert_eq!(half["source"], "composed");
+    assert_eq!(half["crossing"]["status"], "crosses", "{half:#}");
+    // Each subtask must reach 0.5^(1/5) = 87.1%; on the seed's trend that is far past 1T.
+    assert!(f64_of(&half["crossing"]["at"]["log10"]) > 12.0);
+    let verdict = &verdicts(&summary)[0];
+    assert_eq!(verdict["outcome"], "explained", "{verdict:#}");
+    assert_eq!(verdict["observation"], "composed-subtasks");
+    assert!(verdict["verdict"].as_str().unwrap_or("").starts_with("explained by composition"));
+}
+
+#[test]
+fn seed_summary_prints_intervals_forecast_and_verdict() {
+    let wd = Workdir::new();
+    let out = wd.analyze(seed()).args(["--n", "1000", "--no-charts"]).assert().success().get_output().clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1.02% (0."), "{stdout}");
+    assert!(stdout.contains("held out 1T params"), "{stdout}");
+    assert!(stdout.contains("reaches 50.0% at"), "{stdout}");
+    assert!(stdout.contains("explained by composition"), "{stdout}");
+}
+
+#[test]
+fn a_task_level_jump_is_not_explained() {
+    let wd = Workdir::new();
+    wd.analyze(data("verdict_jump.csv")).arg("--no-charts").assert().success();
+    let summary = wd.summary();
+    let verdict = &verdicts(&summary)[0];
+    assert_eq!(verdict["outcome"], "not-explained", "{verdict:#}");
+    assert_eq!(verdict["verdict"], "not explained: jump beyond subtask trends");
+    assert_eq!(verdict["observation"], "task-level");
+    assert!(f64_of(&verdict["p_adjusted"]) < 0.05);
+    assert_eq!(verdict["largest_residual"]["model"], "toy-1T");
+}
+
+#[test]
+fn a_task_level_row_at_the_composition_is_explained() {
+    let wd = Workdir::new();
+    wd.analyze(data("verdict_smooth.csv")).arg("--no-charts").assert().success();
+    let summary = wd.summary();
+    let verdict = &verdicts(&summary)[0];
+    assert_eq!(verdict["outcome"], "explained", "{verdict:#}");
+    assert_eq!(verdict["verdict"], "explained by composition");
+    assert!(f64_of(&verdict["p_value"]) > 0.2);
+}
+
+#[test]
+fn without_counts_there_are_no_intervals_and_the_json_says_why() {
+    let wd = Workdir::new();
+    wd.analyze(seed()).arg("--no-charts").assert().success();
+    let summary = wd.summary();
+    let all = series(&summary, "compound", "all");
+    assert!(points(all).iter().all(|p| p["ci_low"].is_null() && p["ci_high"].is_null()));
+    assert!(all["ci_note"].as_str().unwrap_or("").contains("--n"), "{all:#}");
+    let sub = series(&summary, "subtask", "subtask 1");
+    assert!(sub["ci_note"].as_str().unwrap_or("").contains("--n"));
+    let verdict = &verdicts(&summary)[0];
+    assert_eq!(verdict["outcome"], "insufficient");
+    assert!(verdict["verdict"].as_str().unwrap_or("").starts_with("insufficient data: no item counts"));
+    // Fits need no counts.
+    assert!(all["fits"].as_array().is_some_and(|f| f.len() == 3));
+}
+
+#[test]
+fn the_seed_makes_the_run_reproducible_and_changes_the_draws() {
+    let (a, b, c) = (Workdir::new(), Workdir::new(), Workdir::new());
+    for (wd, s) in [(&a, "11"), (&b, "11"), (&c, "12")] {
+        wd.analyze(seed()).args(["--n", "1000", "--bootstrap", "300", "--seed", s]).assert().success();
+    }
+    assert_eq!(a.read_out("summary.json"), b.read_out("summary.json"));
+    assert_eq!(a.read_out("seed_example_compound_log.png"), b.read_out("seed_example_compound_log.png"));
+    assert_ne!(a.read_out("summary.json"), c.read_out("summary.json"));
+}
+
+#[test]
+fn clopper_pearson_is_wider_than_wilson_here() {
+    let (w, cp) = (Workdir::new(), Workdir::new());
+    w.analyze(seed()).args(["--n", "50", "--no-charts", "--bootstrap", "0"]).assert().success();
+    cp.analyze(seed())
+        .args(["--n", "50", "--no-charts", "--bootstrap", "0", "--ci", "clopper-pearson"])
+        .assert()
+        .success();
+    let width = |wd: &Workdir| {
+        let summary = wd.summary();
+        let p = &points(series(&summary, "subtask", "subtask 1"))[0];
+        f64_of(&p["ci_high"]) - f64_of(&p["ci_low"])
+    };
+    assert!(width(&cp) > width(&w));
+    assert_eq!(series(&cp.summary(), "subtask", "subtask 1")["ci_method"], "clopper-pearson");
+}
+
+#[test]
+fn detection_floor_flags_zero_counts() {
+    let wd = Workdir::new();
+    let csv = "model,params,subtask,n,correct\n\
+               a,1B,s1,100,0\na,1B,s2,100,3\nb,10B,s1,100,5\nb,10B,s2,100,9\n";
+    let input = wd.write("zeros.csv", csv);
+    wd.analyze(&input).arg("--no-charts").assert().success();
+    let summary = wd.summary();
+    let p = &points(series(&summary, "subtask", "s1"))[0];
+    assert_eq!(p["value"], 0.0);
+    assert_eq!(p["below_detection_floor"], true);
+    // 1 − 2^(−1/100): tests/reference/resolution_reference.txt.
+    assert!((f64_of(&p["detection_floor"]) - 0.006907504562964073).abs() < 1e-15);
+    // A zero count is an upper bound, not a flat zero: Wilson's upper end for 0/100 is 3.70%.
+    assert!(f64_of(&p["ci_high"]) > 0.03);
+}
+
+#[test]
+fn power_prints_the_counts() {
+    let wd = Workdir::new();
+    let out = wd.emerge().args(["power", "--rate", "0.011"]).assert().success().get_output().clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for needle in ["146", "271", "272"] {
+        assert!(stdout.contains(needle), "{needle} in {stdout}");
+    }
+    wd.emerge().args(["power", "--rate", "1.5"]).assert().code(2);
+}
+
+#[test]
+fn bad_statistics_flags_are_usage_errors() {
+    let wd = Workdir::new();
+    for args in [
+        &["--confidence", "1.2"][..],
+        &["--ci", "bayes"],
+        &["--n", "0"],
+        &["--x", "steps"],
+        &["--chance", "-0.1"],
+        &["--threshold", "0"],
+        &["--verdict-op", "nope"],
+    ] {
+        wd.analyze(seed()).args(args).assert().code(2);
+    }
+}
+
+#[test]
+fn flops_axis_needs_flops() {
+    let wd = Workdir::new();
+    wd.analyze(seed()).args(["--x", "flops", "--no-charts"]).assert().success();
+    let summary = wd.summary();
+    let all = series(&summary, "compound", "all");
+    assert!(all["fit_note"].as_str().unwrap_or("").contains("flops"), "{all:#}");
+}
