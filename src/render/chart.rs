@@ -31,6 +31,40 @@ pub struct Line {
     pub points: Vec<(f64, f64)>,
     /// Lines that share a legend entry set this false on all but the first.
     pub in_legend: bool,
+    /// Dots at the points (observations); fitted curves have none.
+    pub markers: bool,
+    /// Interval bars at points: (params, low, high).
+    pub errors: Vec<(f64, f64, f64)>,
+    /// A shaded interval band along the line: (params, low, high).
+    pub band: Vec<(f64, f64, f64)>,
+    /// The band's colour, when it differs from the line's.
+    pub band_color: Option<RGBColor>,
+}
+
+impl Line {
+    /// An observed series: solid, with markers, no intervals.
+    pub fn observed(label: String, color: RGBColor, width: u32, points: Vec<(f64, f64)>) -> Self {
+        Line {
+            label,
+            color,
+            width,
+            dashed: false,
+            points,
+            in_legend: true,
+            markers: true,
+            errors: Vec::new(),
+            band: Vec::new(),
+            band_color: None,
+        }
+    }
+}
+
+/// A horizontal reference line across the plot (e.g. the detection floor).
+#[derive(Debug, Clone)]
+pub struct HLine {
+    pub y: f64,
+    pub label: String,
+    pub color: RGBColor,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +78,8 @@ pub struct ChartSpec {
     pub lines: Vec<Line>,
     /// Extra lines of text under the legend (e.g. what was left out of a log axis).
     pub notes: Vec<String>,
+    /// Dashed horizontal reference lines, labelled in the legend.
+    pub hlines: Vec<HLine>,
 }
 
 type DrawResult<E> = Result<(), DrawingAreaErrorKind<E>>;
@@ -144,21 +180,27 @@ pub fn draw<DB: DrawingBackend>(
 
     match spec.y_axis {
         YAxis::Percent => {
-            plot(&body, spec, x_range, RangedCoordf64::from(0.0..1.0), 11)?;
+            plot(&body, spec, x_range, RangedCoordf64::from(0.0..1.0), 11, (0.0, 1.0))?;
         }
         YAxis::Linear => {
-            let hi = all_points().map(|(_, y)| y).fold(0.0f64, f64::max).max(1e-9) * 1.08;
-            plot(&body, spec, x_range, RangedCoordf64::from(0.0..hi), 7)?;
+            let interval_tops = spec.lines.iter().flat_map(|l| l.errors.iter().chain(&l.band)).map(|e| e.2);
+            let hi =
+                all_points().map(|(_, y)| y).chain(interval_tops).fold(0.0f64, f64::max).max(1e-9) * 1.08;
+            plot(&body, spec, x_range, RangedCoordf64::from(0.0..hi), 7, (0.0, hi))?;
         }
         YAxis::LogPercent => {
+            // Interval bars and reference lines widen the axis; bands follow the data.
+            let error_ends = spec.lines.iter().flat_map(|l| &l.errors).flat_map(|e| [e.1, e.2]);
             let (lo, hi) = all_points()
                 .map(|(_, y)| y)
+                .chain(error_ends)
+                .chain(spec.hlines.iter().map(|h| h.y))
                 .filter(|&y| y > 0.0)
                 .fold((f64::INFINITY, 0.0f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
             let (lo, hi) = if lo.is_finite() { (lo / 2.0, (hi * 2.0).min(1.0)) } else { (1e-3, 1.0) };
             let hi = hi.max(lo * 10.0);
             let y_range = (lo..hi).log_scale().with_key_points(log_ticks(lo, hi));
-            plot(&body, spec, x_range, y_range, 10)?;
+            plot(&body, spec, x_range, y_range, 10, (lo, hi))?;
         }
     }
     draw_legend(&legend_area, spec)?;
@@ -171,6 +213,7 @@ fn plot<DB, X, Y>(
     x: X,
     y: Y,
     y_labels: usize,
+    (y_lo, y_hi): (f64, f64),
 ) -> DrawResult<DB::ErrorType>
 where
     DB: DrawingBackend,
@@ -202,6 +245,22 @@ where
         .light_line_style(TRANSPARENT)
         .axis_style(BLACK.stroke_width(2))
         .draw()?;
+    let clamp = |y: f64| y.clamp(y_lo, y_hi);
+    // Bands first, under every line.
+    for line in spec.lines.iter().filter(|l| l.band.len() >= 2) {
+        let outline: Vec<(f64, f64)> = line
+            .band
+            .iter()
+            .map(|&(x, _, hi)| (x, clamp(hi)))
+            .chain(line.band.iter().rev().map(|&(x, lo, _)| (x, clamp(lo))))
+            .collect();
+        let color = line.band_color.unwrap_or(line.color);
+        chart.draw_series(std::iter::once(Polygon::new(outline, color.mix(0.16).filled())))?;
+    }
+    for h in &spec.hlines {
+        let (x0, x1) = (chart.x_range().start, chart.x_range().end);
+        chart.draw_series(DashedLineSeries::new([(x0, h.y), (x1, h.y)], 10, 8, h.color.stroke_width(2)))?;
+    }
     for line in &spec.lines {
         let style = line.color.stroke_width(line.width);
         if line.dashed {
@@ -209,8 +268,14 @@ where
         } else {
             chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?;
         }
-        let radius = (line.width + 3).min(8);
-        chart.draw_series(line.points.iter().map(|&p| Circle::new(p, radius, line.color.filled())))?;
+        if line.markers {
+            let radius = (line.width + 3).min(8);
+            chart.draw_series(line.points.iter().map(|&p| Circle::new(p, radius, line.color.filled())))?;
+        }
+        chart.draw_series(line.errors.iter().map(|&(x, lo, hi)| {
+            let mid = clamp(0.5 * (lo + hi));
+            ErrorBar::new_vertical(x, clamp(lo), mid, clamp(hi), line.color.stroke_width(2), 14)
+        }))?;
     }
     Ok(())
 }
@@ -225,16 +290,36 @@ fn draw_legend<DB: DrawingBackend>(
         let style = line.color.stroke_width(line.width);
         let (x0, x1, mid) = (10, 70, y + 14);
         if line.dashed {
-            area.draw(&PathElement::new(vec![(x0, mid), (x0 + 22, mid)], style))?;
-            area.draw(&PathElement::new(vec![(x0 + 38, mid), (x1, mid)], style))?;
+            // Three dashes, so the gaps show on either side of a marker.
+            for (a, b) in [(x0, x0 + 12), (x0 + 20, x0 + 40), (x0 + 48, x1)] {
+                area.draw(&PathElement::new(vec![(a, mid), (b, mid)], style))?;
+            }
         } else {
             area.draw(&PathElement::new(vec![(x0, mid), (x1, mid)], style))?;
         }
-        area.draw(&Circle::new(((x0 + x1) / 2, mid), (line.width + 3).min(8), line.color.filled()))?;
+        if !line.band.is_empty() {
+            area.draw(&Rectangle::new(
+                [(x0, mid - 12), (x1, mid + 12)],
+                line.band_color.unwrap_or(line.color).mix(0.16).filled(),
+            ))?;
+        }
+        if line.markers {
+            area.draw(&Circle::new(((x0 + x1) / 2, mid), (line.width + 3).min(8), line.color.filled()))?;
+        }
         for (i, text) in wrap(&line.label, 24).iter().enumerate() {
             area.draw(&Text::new(text.clone(), (85, y + i as i32 * 30), font.clone()))?;
         }
         y += 30 * wrap(&line.label, 24).len() as i32 + 16;
+    }
+    for h in &spec.hlines {
+        let mid = y + 14;
+        let style = h.color.stroke_width(2);
+        area.draw(&PathElement::new(vec![(10, mid), (30, mid)], style))?;
+        area.draw(&PathElement::new(vec![(44, mid), (70, mid)], style))?;
+        for (i, text) in wrap(&h.label, 24).iter().enumerate() {
+            area.draw(&Text::new(text.clone(), (85, y + i as i32 * 30), font.clone()))?;
+        }
+        y += 30 * wrap(&h.label, 24).len() as i32 + 16;
     }
     let note_font = (FONT, theme::FOOTER_PX).into_font().color(&theme::GREY);
     y += 10;

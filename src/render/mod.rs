@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
-pub use chart::{draw, ChartSpec, Line, YAxis};
+pub use chart::{draw, ChartSpec, HLine, Line, YAxis};
 
-use crate::analyze::{Series, SeriesKind};
+use crate::analyze::{AnalyzeOptions, Series, SeriesKind, XAxis};
 use crate::compose::{Group, OperatorKind};
 use crate::export::write_atomically;
 use crate::report::Report;
@@ -144,6 +144,43 @@ fn points(s: &Series) -> Vec<(f64, f64)> {
     s.points.iter().map(|p| (p.params, p.value)).collect()
 }
 
+/// Interval bars of the points that have intervals.
+fn errors(s: &Series) -> Vec<(f64, f64, f64)> {
+    s.points.iter().filter_map(|p| p.ci.map(|(lo, hi)| (p.params, lo, hi))).collect()
+}
+
+/// Points on the composed-model curve: 80 steps across the observed sizes.
+const CURVE_STEPS: usize = 80;
+
+/// The composed model of a compound as a dashed curve with its interval band.
+/// Drawn only on the params axis: fits against FLOPs have no place on it.
+fn composed_line(s: &Series, color: RGBColor, options: &AnalyzeOptions) -> Option<Line> {
+    let c = s.composed.as_ref()?;
+    if options.x_axis != XAxis::Params {
+        return None;
+    }
+    let (lo, hi) = (c.x.iter().copied().reduce(f64::min)?, c.x.iter().copied().reduce(f64::max)?);
+    let grid: Vec<f64> = (0..=CURVE_STEPS).map(|i| lo + (hi - lo) * i as f64 / CURVE_STEPS as f64).collect();
+    let points = grid.iter().map(|&x| (10f64.powf(x), c.model.predict(x))).collect();
+    let band = grid
+        .iter()
+        .filter_map(|&x| c.model.band(x, options.confidence).map(|(a, b)| (10f64.powf(x), a, b)))
+        .collect();
+    // Dark over the compound's own colour: the curve usually runs through the points.
+    Some(Line {
+        label: format!("composed subtask trends ({}), {:.0}% band", s.name, options.confidence * 100.0),
+        color: theme::BLACK,
+        band_color: Some(color),
+        width: 2,
+        dashed: true,
+        points,
+        in_legend: true,
+        markers: false,
+        errors: Vec::new(),
+        band,
+    })
+}
+
 /// Subtask lines: coloured and listed when few, grey and summarised when many.
 fn subtask_lines(subtasks: &[&Series], emphasised: bool) -> Vec<Line> {
     let many = subtasks.len() > theme::SERIES.len();
@@ -160,23 +197,22 @@ fn subtask_lines(subtasks: &[&Series], emphasised: bool) -> Vec<Line> {
             } else {
                 (theme::SERIES[i % theme::SERIES.len()], s.name.clone(), true)
             };
-            Line {
-                label,
-                color,
-                width: if emphasised && !many { 3 } else { 2 },
-                dashed: false,
-                points: points(s),
-                in_legend,
+            let mut line = Line::observed(label, color, if emphasised && !many { 3 } else { 2 }, points(s));
+            line.in_legend = in_legend;
+            if emphasised && !many {
+                line.errors = errors(s);
             }
+            line
         })
         .collect()
 }
 
-/// Compound lines, the strict ones drawn boldest and last.
-fn compound_lines(compounds: &[&Series]) -> Vec<Line> {
+/// Compound lines, the strict ones drawn boldest and last, each followed by its
+/// composed-model curve when it has one.
+fn compound_lines(compounds: &[&Series], options: &AnalyzeOptions) -> Vec<Line> {
     let mut palette =
         [theme::BLUISH_GREEN, theme::ORANGE, theme::REDDISH_PURPLE, theme::SKY_BLUE].iter().cycle();
-    let mut lines: Vec<(u8, Line)> = compounds
+    let mut lines: Vec<(u8, Vec<Line>)> = compounds
         .iter()
         .map(|s| {
             let (rank, color, width) = match s.name.as_str() {
@@ -185,11 +221,15 @@ fn compound_lines(compounds: &[&Series]) -> Vec<Line> {
                 _ => (0, *palette.next().expect("cycle never ends"), 4),
             };
             let label = format!("{} ({})", describe(s), s.name);
-            (rank, Line { label, color, width, dashed: false, points: points(s), in_legend: true })
+            let mut line = Line::observed(label, color, width, points(s));
+            line.errors = errors(s);
+            let mut lines = vec![line];
+            lines.extend(composed_line(s, color, options));
+            (rank, lines)
         })
         .collect();
     lines.sort_by_key(|(rank, _)| *rank);
-    lines.into_iter().map(|(_, l)| l).collect()
+    lines.into_iter().flat_map(|(_, l)| l).collect()
 }
 
 fn describe(s: &Series) -> String {
@@ -225,7 +265,23 @@ fn coincidence_notes(lines: &[Line]) -> Vec<String> {
     notes
 }
 
+/// The compounds' detection floor as a reference line: the highest floor among
+/// their points (the smallest evaluation), where any point has one.
+fn detection_floor(compounds: &[&Series]) -> Option<HLine> {
+    let (floor, n) = compounds
+        .iter()
+        .flat_map(|s| &s.points)
+        .filter_map(|p| Some((p.detection_floor?, p.n?)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(HLine {
+        y: floor,
+        label: format!("detection floor, {n} items ({})", crate::units::fmt_percent(floor)),
+        color: theme::GREY,
+    })
+}
+
 fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static str, ChartSpec)> {
+    let options = &report.analysis.options;
     let key = &g.key;
     let shots = key.shots.as_deref().map(|s| format!(" · {s}-shot")).unwrap_or_default();
     let subtitle =
@@ -238,13 +294,11 @@ fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static s
     let other_compounds: Vec<&Series> =
         series.iter().copied().filter(|s| s.kind == SeriesKind::Compound && !s.is_rate).collect();
     let task_lines = || {
-        task_level.iter().map(|s| Line {
-            label: "task-level score".into(),
-            color: theme::BLACK,
-            width: 4,
-            dashed: true,
-            points: points(s),
-            in_legend: true,
+        task_level.iter().map(|s| {
+            let mut line = Line::observed("task-level score".into(), theme::BLACK, 4, points(s));
+            line.dashed = true;
+            line.errors = errors(s);
+            line
         })
     };
     let mut charts = Vec::new();
@@ -261,14 +315,25 @@ fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static s
                 y_axis: YAxis::Percent,
                 notes: coincidence_notes(&lines),
                 lines,
+                hlines: Vec::new(),
             },
         ));
     }
     if !rate_compounds.is_empty() {
         let mut lines = subtask_lines(&subtasks, false);
         lines.extend(task_lines());
-        lines.extend(compound_lines(&rate_compounds));
+        lines.extend(compound_lines(&rate_compounds, options));
         let mut notes = coincidence_notes(&lines);
+        // Charts state findings; why a verdict could not be reached is in the summary.
+        let verdict = report.analysis.verdicts.iter().find(|v| v.key == g.key);
+        if let Some(v) = verdict.filter(|v| v.outcome != crate::analyze::Outcome::Insufficient) {
+            let p = match v.p_adjusted {
+                Some(p) if p < 0.001 => " (adjusted p < 0.001)".to_string(),
+                Some(p) => format!(" (adjusted p = {p:.3})"),
+                None => String::new(),
+            };
+            notes.push(format!("Verdict, {} of smooth subtask trends: {}{p}.", v.operator, v.text));
+        }
         let incomplete = rate_compounds.iter().map(|s| g.models.len() - s.points.len()).max().unwrap_or(0);
         if incomplete > 0 {
             notes.push(format!("{incomplete} models lack a subtask score and have no compound value."));
@@ -283,6 +348,7 @@ fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static s
                 y_axis: YAxis::Percent,
                 lines: lines.clone(),
                 notes: notes.clone(),
+                hlines: Vec::new(),
             },
         ));
         let zeros = lines.iter().flat_map(|l| &l.points).filter(|(_, y)| *y <= 0.0).count();
@@ -294,6 +360,7 @@ fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static s
             .into_iter()
             .map(|mut l| {
                 l.points.retain(|(_, y)| *y > 0.0);
+                l.band.retain(|(_, lo, _)| *lo > 0.0);
                 l
             })
             .collect();
@@ -307,6 +374,7 @@ fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static s
                 y_axis: YAxis::LogPercent,
                 lines: log_lines,
                 notes: log_notes,
+                hlines: detection_floor(&rate_compounds).into_iter().collect(),
             },
         ));
     }
@@ -319,8 +387,9 @@ fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static s
                 footer,
                 y_label: "tokens wrong (lower is better)".into(),
                 y_axis: YAxis::Linear,
-                lines: compound_lines(&other_compounds),
+                lines: compound_lines(&other_compounds, options),
                 notes: Vec::new(),
+                hlines: Vec::new(),
             },
         ));
     }

@@ -70,7 +70,9 @@ fn every_emerge_analyze_example_runs() {
     let dir = workdir();
     let examples: Vec<String> = commands(&readme())
         .into_iter()
-        .filter(|c| c.starts_with("emerge analyze ") && !c.contains("bad.csv"))
+        .filter(|c| {
+            (c.starts_with("emerge analyze ") || c.starts_with("emerge power ")) && !c.contains("bad.csv")
+        })
         .collect();
     assert!(examples.len() >= 3, "README has usage examples: {examples:?}");
     for example in examples {
@@ -82,7 +84,13 @@ fn every_emerge_analyze_example_runs() {
 
 #[test]
 fn help_examples_appear_in_the_readme() {
-    let out = emerge(&root(), &["analyze", "--help"]);
+    for command in ["analyze", "power"] {
+        help_examples_of(command);
+    }
+}
+
+fn help_examples_of(command: &str) {
+    let out = emerge(&root(), &[command, "--help"]);
     let help = String::from_utf8(out.stdout).expect("utf-8 help");
     let text = readme();
     let examples: Vec<&str> = help
