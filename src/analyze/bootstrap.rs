@@ -8,7 +8,7 @@
 //! Determinism: replicate `b` of group `g` uses ChaCha8 seeded with `--seed` on
 //! stream `g << 32 | b`, so results do not depend on thread count or scheduling.
 
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
@@ -32,6 +32,97 @@ pub fn draw_rate(rng: &mut ChaCha8Rng, n: u64, p: f64) -> f64 {
     match Binomial::new(n, p.clamp(0.0, 1.0)) {
         Ok(b) => b.sample(rng) as f64 / n as f64,
         Err(_) => f64::NAN,
+    }
+}
+
+/// Draws correct/n for one cell, many times: by inversion of a precomputed cumulative
+/// table (one uniform and a binary search per draw) when the binomial's mass fits in
+/// [`MAX_TABLE`] entries, otherwise by rand_distr's BTPE sampler, built once. The table
+/// covers every count whose probability is at least 1e-20 of the mode's and is
+/// renormalised; the mass left out is below 1e-15, far under any Monte Carlo error.
+#[derive(Debug, Clone)]
+pub enum CellSampler {
+    /// p is 0 or 1 (or n is 0): the rate itself.
+    Fixed(f64),
+    Table {
+        n: u64,
+        first: u64,
+        cdf: Vec<f64>,
+    },
+    Btpe {
+        n: u64,
+        dist: Binomial,
+    },
+}
+
+/// Largest inversion table (counts) a cell gets.
+pub const MAX_TABLE: usize = 8192;
+
+impl CellSampler {
+    pub fn new(n: u64, p: f64) -> Self {
+        let p = p.clamp(0.0, 1.0);
+        if n == 0 {
+            return CellSampler::Fixed(f64::NAN);
+        }
+        if p == 0.0 || p == 1.0 {
+            return CellSampler::Fixed(p);
+        }
+        let mode = (((n + 1) as f64 * p).floor() as u64).min(n);
+        let ratio = p / (1.0 - p);
+        // pmf relative to the mode, walking out until it is negligible.
+        let mut below = Vec::new();
+        let mut w = 1.0;
+        let mut k = mode;
+        while k > 0 && below.len() < MAX_TABLE {
+            w *= k as f64 / (n - k + 1) as f64 / ratio;
+            if w < 1e-20 {
+                break;
+            }
+            below.push(w);
+            k -= 1;
+        }
+        let mut above = Vec::new();
+        let mut w = 1.0;
+        let mut k = mode;
+        while k < n && above.len() < MAX_TABLE {
+            w *= (n - k) as f64 / (k + 1) as f64 * ratio;
+            if w < 1e-20 {
+                break;
+            }
+            above.push(w);
+            k += 1;
+        }
+        if below.len() + above.len() + 1 > MAX_TABLE {
+            return match Binomial::new(n, p) {
+                Ok(dist) => CellSampler::Btpe { n, dist },
+                Err(_) => CellSampler::Fixed(f64::NAN),
+            };
+        }
+        let first = mode - below.len() as u64;
+        let weights: Vec<f64> = below.iter().rev().copied().chain([1.0]).chain(above).collect();
+        let total: f64 = weights.iter().sum();
+        let mut acc = 0.0;
+        let cdf = weights
+            .iter()
+            .map(|w| {
+                acc += w / total;
+                acc
+            })
+            .collect();
+        CellSampler::Table { n, first, cdf }
+    }
+
+    /// One draw of correct/n.
+    pub fn draw(&self, rng: &mut ChaCha8Rng) -> f64 {
+        match self {
+            CellSampler::Fixed(v) => *v,
+            CellSampler::Table { n, first, cdf } => {
+                let u: f64 = rng.random();
+                let i = cdf.partition_point(|&c| c <= u).min(cdf.len() - 1);
+                (first + i as u64) as f64 / *n as f64
+            }
+            CellSampler::Btpe { n, dist } => dist.sample(rng) as f64 / *n as f64,
+        }
     }
 }
 
@@ -91,11 +182,12 @@ pub fn bootstrap_group(
     let observed = observed_rows(g);
     let models = g.models.len();
     let rows = observed.len();
+    let samplers = samplers(g, common_n);
     let draws: Vec<Vec<f64>> = (0..replicates)
         .into_par_iter()
         .map(|b| {
             let mut rng = replicate_rng(seed, gi, b);
-            let values = replicate(g, common_n, &mut rng, rows);
+            let values = replicate(g, &samplers, &mut rng, rows);
             tick();
             values
         })
@@ -137,27 +229,37 @@ pub fn bootstrap_group(
         .collect()
 }
 
+/// A sampler per observed cell (subtask rows, then the task-level row), row-major by
+/// model; None where the cell is absent or has no count.
+fn samplers(g: &Group, common_n: Option<u64>) -> Vec<Vec<Option<CellSampler>>> {
+    g.cells
+        .iter()
+        .chain(g.task_level.iter())
+        .map(|row| {
+            row.iter()
+                .map(|c| c.as_ref().and_then(|c| Some(CellSampler::new(cell_n(c, common_n)?, c.value))))
+                .collect()
+        })
+        .collect()
+}
+
 /// One replicate: every row's value for every model, flattened row-major (NaN = absent).
-fn replicate(g: &Group, common_n: Option<u64>, rng: &mut ChaCha8Rng, rows: usize) -> Vec<f64> {
+fn replicate(
+    g: &Group,
+    samplers: &[Vec<Option<CellSampler>>],
+    rng: &mut ChaCha8Rng,
+    rows: usize,
+) -> Vec<f64> {
     let models = g.models.len();
     let mut out = vec![f64::NAN; rows * models];
-    let mut draw_row = |row: &[Option<Cell>], r: usize, out: &mut Vec<f64>| {
-        for (m, cell) in row.iter().enumerate() {
-            if let Some(c) = cell {
-                if let Some(n) = cell_n(c, common_n) {
-                    out[r * models + m] = draw_rate(rng, n, c.value);
-                }
+    for (r, row) in samplers.iter().enumerate() {
+        for (m, sampler) in row.iter().enumerate() {
+            if let Some(s) = sampler {
+                out[r * models + m] = s.draw(rng);
             }
         }
-    };
-    for (r, row) in g.cells.iter().enumerate() {
-        draw_row(row, r, &mut out);
     }
-    let mut next = g.cells.len();
-    if let Some(t) = &g.task_level {
-        draw_row(t, next, &mut out);
-        next += 1;
-    }
+    let next = samplers.len();
     let k = g.cells.len();
     let mut rates = vec![0.0; k];
     for (ci, compound) in g.compounds.iter().enumerate() {
@@ -240,6 +342,24 @@ mod tests {
         assert_eq!(a[5].intervals, b[5].intervals);
         let c = bootstrap_group(&g, 3, None, 500, 8, 0.95, &|| {});
         assert_ne!(a[5].intervals, c[5].intervals);
+    }
+
+    #[test]
+    fn table_sampler_has_binomial_moments() {
+        // Binomial(1000, 0.3)/1000: mean 0.3, sd 0.0144913767; and a skewed Binomial(50, 0.02).
+        for (n, p) in [(1000u64, 0.3), (50, 0.02), (5, 0.5)] {
+            let sampler = CellSampler::new(n, p);
+            assert!(matches!(sampler, CellSampler::Table { .. }));
+            let draws: Vec<f64> = (0..40_000).map(|b| sampler.draw(&mut replicate_rng(2, 0, b))).collect();
+            let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+            let sd = std_dev(&draws).unwrap_or(f64::NAN);
+            let want_sd = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((mean - p).abs() < 5.0 * want_sd / 200.0, "n {n} p {p}: mean {mean}");
+            assert!((sd / want_sd - 1.0).abs() < 0.03, "n {n} p {p}: sd {sd}");
+        }
+        assert!(matches!(CellSampler::new(10_000_000, 0.5), CellSampler::Btpe { .. }));
+        assert_eq!(CellSampler::new(10, 0.0).draw(&mut replicate_rng(0, 0, 0)), 0.0);
+        assert_eq!(CellSampler::new(10, 1.0).draw(&mut replicate_rng(0, 0, 0)), 1.0);
     }
 
     #[test]

@@ -172,12 +172,12 @@ pub enum Crossing {
     Beyond,
 }
 
-/// First x in [lo, hi] where `f` rises to `threshold` (grid of 0.01 decade, then bisection).
+/// First x in [lo, hi] where `f` rises to `threshold` (grid of 0.05 decade, then bisection).
 pub fn first_crossing(f: impl Fn(f64) -> f64, threshold: f64, lo: f64, hi: f64) -> Crossing {
     if f(lo) >= threshold {
         return Crossing::Before;
     }
-    let steps = (((hi - lo) / 0.01).ceil() as usize).max(1);
+    let steps = (((hi - lo) / 0.05).ceil() as usize).max(1);
     let mut a = lo;
     for i in 1..=steps {
         let b = lo + (hi - lo) * i as f64 / steps as f64;

@@ -324,21 +324,35 @@ fn bd0(x: f64, np: f64) -> f64 {
 /// statistics exactly like `numpy.quantile` / `numpy.percentile` with the default
 /// `"linear"` method (see [`quantile_linear`]).
 ///
-/// Works on a sorted copy. Non-finite replicates (NaN, ±∞) are ignored, like
-/// `numpy.nanquantile` ignores NaN. Returns `None` when fewer than 2 finite replicates
-/// remain or `level` is not in (0, 1).
+/// Works on a copy, finding the two pairs of order statistics by selection (linear
+/// time) rather than sorting: the same values as [`quantile_linear`] on the sorted
+/// copy. Non-finite replicates (NaN, ±∞) are ignored, like `numpy.nanquantile` ignores
+/// NaN. Returns `None` when fewer than 2 finite replicates remain or `level` is not in
+/// (0, 1).
 pub fn percentile_interval(replicates: &[f64], level: f64) -> Option<(f64, f64)> {
     if !(level > 0.0 && level < 1.0) {
         return None;
     }
-    let mut sorted: Vec<f64> = replicates.iter().copied().filter(|v| v.is_finite()).collect();
-    if sorted.len() < 2 {
+    let mut values: Vec<f64> = replicates.iter().copied().filter(|v| v.is_finite()).collect();
+    if values.len() < 2 {
         return None;
     }
-    sorted.sort_by(f64::total_cmp);
-    let low = quantile_linear(&sorted, (1.0 - level) / 2.0);
-    let high = quantile_linear(&sorted, (1.0 + level) / 2.0);
+    let low = quantile_select(&mut values, (1.0 - level) / 2.0);
+    let high = quantile_select(&mut values, (1.0 + level) / 2.0);
     Some((low, high))
+}
+
+/// [`quantile_linear`] of `values` (finite, any order), which it reorders.
+fn quantile_select(values: &mut [f64], q: f64) -> f64 {
+    let len = values.len();
+    let h = (len - 1) as f64 * q.clamp(0.0, 1.0);
+    let i = h.floor() as usize;
+    let (_, &mut a, rest) = values.select_nth_unstable_by(i, f64::total_cmp);
+    let b = rest.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
+    // Lay the two order statistics out as `quantile_linear` expects them.
+    let pair = [a, b];
+    let t = h - h.floor();
+    quantile_linear(&pair, t)
 }
 
 /// The `q`-quantile of `sorted` (ascending, no NaN), as `numpy.quantile(sorted, q)` with
@@ -777,5 +791,16 @@ mod tests {
         let se = (0.95f64 * 0.05 / total as f64).sqrt();
         assert!((wilson - 0.94637074136294552).abs() < 4.0 * se, "{wilson}");
         assert!((cp - 0.9629498898066795).abs() < 4.0 * se, "{cp}");
+    }
+
+    proptest::proptest! {
+        /// Selection gives exactly the order statistics a full sort gives.
+        #[test]
+        fn selection_equals_sorting(values in proptest::collection::vec(-1e6f64..1e6, 2..300), level in 0.01f64..0.99) {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let want = (quantile_linear(&sorted, (1.0 - level) / 2.0), quantile_linear(&sorted, (1.0 + level) / 2.0));
+            proptest::prop_assert_eq!(percentile_interval(&values, level), Some(want));
+        }
     }
 }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::bootstrap::{bootstrap_group, cell_n, missing_counts, RowBootstrap};
 use super::composed::{first_crossing, ComposedModel, Crossing, Link};
-use super::fit::{fit, holdout_largest, FitSpec, FittedCurve, HoldoutCheck, ModelKind};
+use super::fit::{fit, fit_warm, holdout_largest, FitSpec, FittedCurve, HoldoutCheck, ModelKind};
 use super::interval::binomial_interval;
 use super::resolution::detection_floor;
 use super::{verdict, Analysis, AnalyzeOptions, Series, SeriesKind, Source, XAxis};
@@ -18,6 +18,9 @@ use crate::compose::{Cell, Group, GroupKey, Operator, OperatorKind};
 
 /// Fewest model sizes a curve is fitted to.
 pub const MIN_SIZES_FOR_FIT: usize = 4;
+/// Fewest model sizes for the broken power law's held-out check: with one held out, its
+/// 6 parameters keep 2 residual degrees of freedom for a prediction interval.
+pub const MIN_SIZES_FOR_BPL_HOLDOUT: usize = 9;
 /// Forecasts search this many decades beyond the largest model.
 pub const FORECAST_DECADES: f64 = 20.0;
 
@@ -237,11 +240,18 @@ fn fit_series(s: &mut Series, g: &Group, o: &AnalyzeOptions) {
         .iter()
         .map(|&kind| {
             let spec = FitSpec { kind, floor, higher_is_better: s.higher_is_better, is_rate: s.is_rate };
-            FitReport {
-                model: kind,
-                fit: fit(&spec, &x, &y).map_err(|e| e.to_string()),
-                holdout: holdout_largest(&spec, &x, &y, o.confidence).map_err(|e| e.to_string()),
-            }
+            let curve = fit(&spec, &x, &y);
+            let holdout = if kind == ModelKind::BrokenPowerLaw && x.len() < MIN_SIZES_FOR_BPL_HOLDOUT {
+                Err(format!(
+                    "the held-out check of the broken power law needs at least {MIN_SIZES_FOR_BPL_HOLDOUT} \
+                     model sizes (6 parameters and 2 residual degrees of freedom once one is held out); \
+                     this series has {}",
+                    x.len()
+                ))
+            } else {
+                holdout_largest(&spec, &x, &y, o.confidence, curve.as_ref().ok()).map_err(|e| e.to_string())
+            };
+            FitReport { model: kind, fit: curve.map_err(|e| e.to_string()), holdout }
         })
         .collect();
 }
@@ -320,7 +330,8 @@ fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &Ana
         if !wants_composed(op, o) {
             continue;
         }
-        let report = composed_model(&a.series, g, op, o).and_then(|model| composed_report(s, g, model, o));
+        let report =
+            composed_model(&a.series, g, op, o).and_then(|model| composed_report(&a.series, s, g, model, o));
         reports.push((si, report));
     }
     for (si, report) in reports {
@@ -332,6 +343,7 @@ fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &Ana
 }
 
 fn composed_report(
+    series: &[Series],
     s: &Series,
     g: &Group,
     model: ComposedModel,
@@ -345,7 +357,7 @@ fn composed_report(
     let predicted: Vec<f64> = xs.iter().map(|&x| model.predict(x)).collect();
     let band = xs.iter().map(|&x| model.band(x, o.confidence)).collect();
     let rss = s.points.iter().zip(&predicted).map(|(p, e)| (p.value - e) * (p.value - e)).sum();
-    let (holdout, holdout_note) = match composed_holdout(s, g, &model.operator, &xs, o) {
+    let (holdout, holdout_note) = match composed_holdout(series, s, g, &model.operator, &xs, o) {
         Ok((check, note)) => (Ok(check), note),
         Err(why) => (Err(why), None),
     };
@@ -356,6 +368,7 @@ fn composed_report(
 /// The interval combines the refitted model's uncertainty with the observed point's
 /// own sampling error (bootstrap standard deviation) on the link scale.
 fn composed_holdout(
+    series: &[Series],
     s: &Series,
     g: &Group,
     op: &Operator,
@@ -366,8 +379,9 @@ fn composed_holdout(
         xs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).ok_or_else(|| "no points".to_string())?;
     let held = &s.points[last];
     let chance = o.chance.unwrap_or(0.0);
+    let full = subtask_logistics(series, &g.key)?;
     let mut fits = Vec::with_capacity(g.subtasks.len());
-    for (name, row) in g.subtasks.iter().zip(&g.cells) {
+    for ((name, row), warm) in g.subtasks.iter().zip(&g.cells).zip(&full) {
         let mut pairs: Vec<(f64, f64)> = Vec::new();
         for (m, cell) in row.iter().enumerate() {
             let model = &g.models[m];
@@ -384,8 +398,8 @@ fn composed_holdout(
         let (x, y): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
         let spec =
             FitSpec { kind: ModelKind::Logistic, floor: chance, higher_is_better: true, is_rate: true };
-        let curve =
-            fit(&spec, &x, &y).map_err(|e| format!("subtask {name:?} without the largest model: {e}"))?;
+        let curve = fit_warm(&spec, &x, &y, warm)
+            .map_err(|e| format!("subtask {name:?} without the largest model: {e}"))?;
         if !curve.converged {
             return Err(format!(
                 "subtask {name:?} without the largest model: the logistic fit did not converge"

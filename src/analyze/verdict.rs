@@ -182,11 +182,17 @@ fn judge(a: &Analysis, g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict {
         return fail("no p-value with --bootstrap 0".into());
     }
     let replicates = o.bootstrap.max(MIN_REPLICATES);
+    let rates: Vec<Vec<(f64, Option<f64>)>> =
+        obs.iter().map(|ob| hypothesis_rates(&model, ob, observation)).collect();
     let sims: Vec<Vec<f64>> = (0..replicates)
         .into_par_iter()
         .map(|b| {
             let mut rng = replicate_rng(o.seed ^ STREAM_SALT, gi, b);
-            obs.iter().map(|ob| simulate(&model, ob, observation, &mut rng)).collect()
+            let mut scratch = Vec::with_capacity(model.fits.len());
+            obs.iter()
+                .zip(&rates)
+                .map(|(ob, r)| simulate(op, r, &ob.n, observation, &mut scratch, &mut rng))
+                .collect()
         })
         .collect();
     let j_count = obs.len();
@@ -233,40 +239,45 @@ fn judge(a: &Analysis, g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict {
     }
 }
 
-/// One replicate of one observed point under the hypothesis.
+/// The rates a replicate draws from at one observed point, each with its standard
+/// error on the logit scale: the composed prediction for a task-level row, every
+/// subtask's fitted rate for composed data. Computed once, outside the replicates.
+fn hypothesis_rates(model: &ComposedModel, ob: &Obs, observation: Observation) -> Vec<(f64, Option<f64>)> {
+    let logit = Link::Logit;
+    match observation {
+        Observation::TaskLevel => vec![(model.predict(ob.x), model.se_link(ob.x))],
+        Observation::ComposedSubtasks => (0..model.fits.len())
+            .map(|i| {
+                let p = model.fits[i].predict(ob.x).clamp(0.0, 1.0);
+                (p, model.subtask_se(i, ob.x).map(|se| se * logit.derivative(p)))
+            })
+            .collect(),
+    }
+}
+
+/// One replicate of one observed point under the hypothesis: every rate perturbed by
+/// its standard error on the logit scale, drawn on its item count, composed.
 fn simulate(
-    model: &ComposedModel,
-    ob: &Obs,
+    op: &crate::compose::Operator,
+    rates: &[(f64, Option<f64>)],
+    n: &[u64],
     observation: Observation,
+    scratch: &mut Vec<f64>,
     rng: &mut rand_chacha::ChaCha8Rng,
 ) -> f64 {
     let logit = Link::Logit;
-    let perturb = |p: f64, se: Option<f64>, rng: &mut rand_chacha::ChaCha8Rng| -> f64 {
+    scratch.clear();
+    for (&(p, se), &n) in rates.iter().zip(n) {
         let z: f64 = StandardNormal.sample(rng);
-        match se {
+        let p = match se {
             Some(se) if se.is_finite() => logit.inverse(logit.apply(p) + z * se),
             _ => p,
-        }
-    };
+        };
+        scratch.push(draw_rate(rng, n, p));
+    }
     match observation {
-        Observation::TaskLevel => {
-            let p = perturb(model.predict(ob.x), model.se_link(ob.x), rng);
-            draw_rate(rng, ob.n[0], p)
-        }
-        Observation::ComposedSubtasks => {
-            let rates: Vec<f64> = model
-                .fits
-                .iter()
-                .zip(&ob.n)
-                .enumerate()
-                .map(|(i, (f, &n))| {
-                    let p = f.predict(ob.x).clamp(0.0, 1.0);
-                    let se = model.subtask_se(i, ob.x).map(|se| se * logit.derivative(p));
-                    let p = perturb(p, se, rng);
-                    draw_rate(rng, n, p)
-                })
-                .collect();
-            model.operator.apply(&rates).unwrap_or(f64::NAN)
-        }
+        // A task-level row is observed directly, not composed.
+        Observation::TaskLevel => scratch.first().copied().unwrap_or(f64::NAN),
+        Observation::ComposedSubtasks => op.apply(scratch).unwrap_or(f64::NAN),
     }
 }

@@ -121,10 +121,43 @@ pub enum FitError {
 }
 
 /// Levenberg-Marquardt stops a start after PATIENCE·(k + 1) evaluations of the residuals.
-const PATIENCE: usize = 200;
+const PATIENCE: usize = 100;
+
+/// Relative tolerances of Levenberg–Marquardt (ftol, xtol, gtol): far below any
+/// difference the statistics can see, far above the crate's default 30·ε, which sends
+/// starts near a bound (a ceiling at 1) to the end of their patience.
+const TOLERANCE: f64 = 1e-12;
+
+/// Multi-start stops early once this many converged starts reached the same best RSS
+/// (relative 1e-7) and at least [`MIN_STARTS`] were tried.
+const AGREEING_STARTS: usize = 2;
+const MIN_STARTS: usize = 3;
 
 /// Fits the curve. Requires n >= max(4, k) points with finite values and at least 3 distinct x.
 pub fn fit(spec: &FitSpec, x: &[f64], y: &[f64]) -> Result<FittedCurve, FitError> {
+    fit_from(spec, x, y, None)
+}
+
+/// Fits from one starting point only, `warm`'s parameters (e.g. the same curve fitted
+/// to a superset of the points); falls back to every deterministic start when that
+/// start does not converge.
+pub fn fit_warm(spec: &FitSpec, x: &[f64], y: &[f64], warm: &FittedCurve) -> Result<FittedCurve, FitError> {
+    if warm.kind == spec.kind {
+        if let Ok(curve) = fit_from(spec, x, y, Some(vec![warm.theta.clone()])) {
+            if curve.converged {
+                return Ok(curve);
+            }
+        }
+    }
+    fit(spec, x, y)
+}
+
+fn fit_from(
+    spec: &FitSpec,
+    x: &[f64],
+    y: &[f64],
+    starts: Option<Vec<Vec<f64>>>,
+) -> Result<FittedCurve, FitError> {
     validate(spec, x, y)?;
     let shape = shape_for(spec, x);
     let k = shape.k();
@@ -137,11 +170,20 @@ pub fn fit(spec: &FitSpec, x: &[f64], y: &[f64]) -> Result<FittedCurve, FitError
         return Err(FitError::TooFewPoints { needed: 3, got: distinct });
     }
 
-    let solver = LevenbergMarquardt::new().with_patience(PATIENCE);
+    let solver = LevenbergMarquardt::new()
+        .with_patience(PATIENCE)
+        .with_ftol(TOLERANCE)
+        .with_xtol(TOLERANCE)
+        .with_gtol(TOLERANCE);
     // (rss, converged, theta, termination reason)
     let mut best: Option<(f64, bool, Vec<f64>, String)> = None;
     let mut failures = Vec::new();
-    for start in shape.starts(x, y) {
+    // Converged starts that reached the best RSS so far, the first included.
+    let mut agreeing = 0usize;
+    for (tried, start) in starts.unwrap_or_else(|| shape.starts(x, y)).into_iter().enumerate() {
+        if tried >= MIN_STARTS && agreeing >= AGREEING_STARTS {
+            break;
+        }
         let Some(phi) = shape.to_internal(&start) else { continue };
         let problem = Problem { shape, x, y, phi: DVector::from_vec(phi) };
         let (problem, report) = solver.minimize(problem);
@@ -152,14 +194,19 @@ pub fn fit(spec: &FitSpec, x: &[f64], y: &[f64]) -> Result<FittedCurve, FitError
             continue;
         }
         let converged = report.termination.was_successful();
+        let same_optimum = |best_rss: f64| (rss - best_rss).abs() <= 1e-7 * best_rss.max(1e-300) + 1e-300;
         let better = match &best {
             None => true,
             Some((best_rss, best_converged, _, _)) => {
-                (converged && !best_converged) || (converged == *best_converged && rss < *best_rss)
+                (converged && !best_converged)
+                    || (converged == *best_converged && rss < *best_rss && !same_optimum(*best_rss))
             }
         };
         if better {
+            agreeing = usize::from(converged);
             best = Some((rss, converged, theta, format!("{:?}", report.termination)));
+        } else if converged && best.as_ref().is_some_and(|b| b.1 && same_optimum(b.0)) {
+            agreeing += 1;
         }
     }
     let Some((rss, converged, theta, termination)) = best else {
@@ -190,14 +237,24 @@ pub struct HoldoutCheck {
 
 /// Refits without the point with the largest x and predicts it. Err when the remaining points are too few.
 /// When several points share the largest x, the first of them is held out.
-pub fn holdout_largest(spec: &FitSpec, x: &[f64], y: &[f64], level: f64) -> Result<HoldoutCheck, FitError> {
+/// With `warm`, the refit starts from that curve (see [`fit_warm`]).
+pub fn holdout_largest(
+    spec: &FitSpec,
+    x: &[f64],
+    y: &[f64],
+    level: f64,
+    warm: Option<&FittedCurve>,
+) -> Result<HoldoutCheck, FitError> {
     validate(spec, x, y)?;
     let Some(held) = (0..x.len()).reduce(|a, b| if x[b] > x[a] { b } else { a }) else {
         return Err(FitError::TooFewPoints { needed: 4, got: 0 });
     };
     let rest_x: Vec<f64> = x.iter().enumerate().filter(|&(i, _)| i != held).map(|(_, &v)| v).collect();
     let rest_y: Vec<f64> = y.iter().enumerate().filter(|&(i, _)| i != held).map(|(_, &v)| v).collect();
-    let curve = fit(spec, &rest_x, &rest_y)?;
+    let curve = match warm {
+        Some(w) => fit_warm(spec, &rest_x, &rest_y, w)?,
+        None => fit(spec, &rest_x, &rest_y)?,
+    };
     let predicted = curve.predict(x[held]);
     let interval = curve.prediction_interval(x[held], level);
     let observed = y[held];
@@ -565,7 +622,8 @@ mod tests {
     /// (curve_fit on the first 7 points, 95% prediction interval at 11.5).
     #[test]
     fn logistic_floor025_holdout_matches_curve_fit() {
-        let check = holdout_largest(&spec(ModelKind::Logistic, 0.25), &LOG_X, &LOG_Y, 0.95).expect("holdout");
+        let check =
+            holdout_largest(&spec(ModelKind::Logistic, 0.25), &LOG_X, &LOG_Y, 0.95, None).expect("holdout");
         assert_eq!(check.x, 11.5);
         assert_eq!(check.observed, 0.84);
         assert_relative_eq!(check.predicted, 0.84483025562420522, max_relative = PARAM_TOL);
@@ -616,7 +674,8 @@ mod tests {
     /// (curve_fit on the first 7 points, 95% prediction interval at 11.5).
     #[test]
     fn logistic_floor0_holdout_matches_curve_fit() {
-        let check = holdout_largest(&spec(ModelKind::Logistic, 0.0), &LOG_X, &LOG_Y, 0.95).expect("holdout");
+        let check =
+            holdout_largest(&spec(ModelKind::Logistic, 0.0), &LOG_X, &LOG_Y, 0.95, None).expect("holdout");
         assert_eq!(check.x, 11.5);
         assert_eq!(check.observed, 0.84);
         assert_relative_eq!(check.predicted, 0.77301081479971301, max_relative = PARAM_TOL);
@@ -752,9 +811,9 @@ mod tests {
         let err = fit(&spec(ModelKind::Logistic, 1.0), &LOG_X, &LOG_Y).expect_err("rate floor 1");
         assert!(matches!(err, FitError::InvalidInput(_)));
         // Holdout: 4 points leave 3; a NaN in the held-out point is still caught.
-        let err = holdout_largest(&line, &LIN_X, &LIN_Y, 0.95).expect_err("3 left");
+        let err = holdout_largest(&line, &LIN_X, &LIN_Y, 0.95, None).expect_err("3 left");
         assert_eq!(err, FitError::TooFewPoints { needed: 4, got: 3 });
-        let err = holdout_largest(&line, &LOG_X, &[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, f64::NAN], 0.95);
+        let err = holdout_largest(&line, &LOG_X, &[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, f64::NAN], 0.95, None);
         assert_eq!(err, Err(FitError::NonFinite));
     }
 
@@ -863,12 +922,23 @@ mod tests {
             assert_eq!(curve.confidence_band(10.0, level), None);
             assert_eq!(curve.prediction_interval(10.0, level), None);
         }
-        assert!(holdout_largest(&spec(ModelKind::Logistic, 0.25), &LOG_X, &LOG_Y, f64::NAN).is_ok());
+        assert!(holdout_largest(&spec(ModelKind::Logistic, 0.25), &LOG_X, &LOG_Y, f64::NAN, None).is_ok());
     }
 
     #[test]
     fn kind_names() {
         let names: Vec<&str> = ModelKind::ALL.iter().map(|k| k.name()).collect();
         assert_eq!(names, ["linear", "logistic", "broken-power-law"]);
+    }
+
+    #[test]
+    fn warm_started_holdout_finds_the_cold_optimum() {
+        for floor in [0.0, 0.25] {
+            let sp = spec(ModelKind::Logistic, floor);
+            let full = fit(&sp, &LOG_X, &LOG_Y).expect("fit");
+            let cold = holdout_largest(&sp, &LOG_X, &LOG_Y, 0.95, None).expect("cold");
+            let warm = holdout_largest(&sp, &LOG_X, &LOG_Y, 0.95, Some(&full)).expect("warm");
+            assert!((cold.predicted - warm.predicted).abs() < 1e-7, "{cold:?} {warm:?}");
+        }
     }
 }

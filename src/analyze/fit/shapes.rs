@@ -209,8 +209,8 @@ impl Shape {
                 let mut out = Vec::new();
                 for q in [0.5, 0.25, 0.75] {
                     let delta = x_lo + q * x_range;
-                    for c0 in [0.05, 0.5] {
-                        for c1 in [1.0, 3.0] {
+                    for c0 in [0.5, 0.05] {
+                        for c1 in [1.0] {
                             for f in [0.2, 1.0] {
                                 let mut theta = vec![y_mean, 1.0, c0, c1, delta, f];
                                 // Given the shape, the limit and scale enter linearly: regress y on T.
