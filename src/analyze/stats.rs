@@ -76,9 +76,7 @@ pub fn enrich(a: &mut Analysis) {
     bootstrap_all(a, &group_index, &options);
     a.series.par_iter_mut().for_each(|s| fit_series(s, &a.groups[group_index[&s.key]], &options));
     compose_all(a, &group_index, &options);
-    for s in &mut a.series {
-        s.forecasts = forecasts(s, &options);
-    }
+    a.series.par_iter_mut().for_each(|s| s.forecasts = forecasts(s, &options));
     a.verdicts = verdict::judge_all(a, &options);
 }
 
@@ -322,24 +320,36 @@ pub(super) fn composed_model(
 }
 
 fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &AnalyzeOptions) {
-    let mut reports: Vec<(usize, Result<ComposedReport, String>)> = Vec::new();
-    for (si, s) in a.series.iter().enumerate() {
-        let Source::Compound(ci) = s.source else { continue };
-        let g = &a.groups[group_index[&s.key]];
-        let op = &g.compounds[ci].operator;
-        if !wants_composed(op, o) {
-            continue;
-        }
-        let report =
-            composed_model(&a.series, g, op, o).and_then(|model| composed_report(&a.series, s, g, model, o));
-        reports.push((si, report));
-    }
+    let ranges = group_ranges(&a.series);
+    let reports: Vec<(usize, Result<ComposedReport, String>)> = (0..a.series.len())
+        .into_par_iter()
+        .filter_map(|si| {
+            let s = &a.series[si];
+            let Source::Compound(ci) = s.source else { return None };
+            let g = &a.groups[group_index[&s.key]];
+            let op = &g.compounds[ci].operator;
+            if !wants_composed(op, o) {
+                return None;
+            }
+            let own = &a.series[ranges[&s.key].clone()];
+            Some((si, composed_model(own, g, op, o).and_then(|model| composed_report(own, s, g, model, o))))
+        })
+        .collect();
     for (si, report) in reports {
         match report {
             Ok(r) => a.series[si].composed = Some(r),
             Err(why) => a.series[si].composed_note = Some(why),
         }
     }
+}
+
+/// Each group's series, which [`super::measure_all`] lays out contiguously.
+pub(super) fn group_ranges(series: &[Series]) -> HashMap<GroupKey, std::ops::Range<usize>> {
+    let mut ranges: HashMap<GroupKey, std::ops::Range<usize>> = HashMap::new();
+    for (i, s) in series.iter().enumerate() {
+        ranges.entry(s.key.clone()).and_modify(|r| r.end = i + 1).or_insert(i..i + 1);
+    }
+    ranges
 }
 
 fn composed_report(

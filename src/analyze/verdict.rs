@@ -20,8 +20,8 @@ use rayon::prelude::*;
 use super::bootstrap::{cell_n, draw_rate, replicate_rng};
 use super::composed::{ComposedModel, Link};
 use super::multitest::benjamini_hochberg;
-use super::stats::composed_model;
-use super::{Analysis, AnalyzeOptions, XAxis};
+use super::stats::{composed_model, group_ranges};
+use super::{Analysis, AnalyzeOptions, Series, XAxis};
 use crate::compose::{Group, GroupKey};
 
 /// Fewest replicates a p-value is computed from, whatever `--bootstrap` says.
@@ -76,12 +76,16 @@ pub struct Verdict {
 
 /// One verdict per group with subtasks, p-values adjusted together.
 pub fn judge_all(a: &Analysis, o: &AnalyzeOptions) -> Vec<Verdict> {
+    let ranges = group_ranges(&a.series);
     let mut verdicts: Vec<Verdict> = a
         .groups
         .par_iter()
         .enumerate()
         .filter(|(_, g)| !g.subtasks.is_empty())
-        .map(|(gi, g)| judge(a, g, gi, o))
+        .map(|(gi, g)| {
+            let own = ranges.get(&g.key).map_or(&[][..], |r| &a.series[r.clone()]);
+            judge(own, g, gi, o)
+        })
         .collect();
     let raw: Vec<f64> = verdicts.iter().map(|v| v.p_value.unwrap_or(f64::NAN)).collect();
     let adjusted = benjamini_hochberg(&raw);
@@ -133,7 +137,7 @@ struct Obs {
     n: Vec<u64>,
 }
 
-fn judge(a: &Analysis, g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict {
+fn judge(series: &[Series], g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict {
     let op = &o.verdict_op;
     let observation =
         if g.task_level.is_some() { Observation::TaskLevel } else { Observation::ComposedSubtasks };
@@ -144,7 +148,7 @@ fn judge(a: &Analysis, g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict {
     if !op.is_rate() {
         return fail(format!("{} is not a rate; the verdict tests rates", op.name()));
     }
-    let model = match composed_model(&a.series, g, op, o) {
+    let model = match composed_model(series, g, op, o) {
         Ok(m) => m,
         Err(why) => return fail(why),
     };
