@@ -321,12 +321,17 @@ fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         return Ok(());
     }
     writeln!(w)?;
+    let tests = verdicts.iter().filter(|v| v.p_value.is_some()).count();
+    let adjustment = match tests {
+        0 => String::new(),
+        1 => "; parametric bootstrap".to_string(),
+        n => format!("; parametric bootstrap, p adjusted by Benjamini–Hochberg over {n} tests"),
+    };
     writeln!(
         w,
-        "verdicts: do smooth subtask trends, composed with {}, explain the task? (parametric bootstrap; p adjusted by Benjamini–Hochberg over {} test{})",
+        "verdicts: do smooth subtask trends, composed with {}, explain the task?{}",
         report.analysis.options.verdict_op.name(),
-        verdicts.iter().filter(|v| v.p_value.is_some()).count(),
-        if verdicts.iter().filter(|v| v.p_value.is_some()).count() == 1 { "" } else { "s" }
+        if adjustment.is_empty() { String::new() } else { format!(" ({})", &adjustment[2..]) }
     )?;
     for v in verdicts {
         let key = &v.key;

@@ -181,3 +181,26 @@ fn flops_axis_needs_flops() {
     let all = series(&summary, "compound", "all");
     assert!(all["fit_note"].as_str().unwrap_or("").contains("flops"), "{all:#}");
 }
+
+#[test]
+fn verdicts_are_adjusted_together_across_the_run() {
+    let wd = Workdir::new();
+    let jump = std::fs::read_to_string(data("verdict_jump.csv")).expect("fixture");
+    let smooth = std::fs::read_to_string(data("verdict_smooth.csv")).expect("fixture");
+    let both = format!("{jump}{}", smooth.split_once('\n').expect("header").1);
+    let input = wd.write("both.csv", both);
+    wd.analyze(&input).arg("--no-charts").assert().success();
+    let summary = wd.summary();
+    let verdicts = verdicts(&summary);
+    assert_eq!(verdicts.len(), 2);
+    let by_task = |task: &str| verdicts.iter().find(|v| v["task"] == task).expect("a verdict per task");
+    let (j, s) = (by_task("jump"), by_task("smooth"));
+    assert_eq!(j["outcome"], "not-explained");
+    assert_eq!(s["outcome"], "explained");
+    // Benjamini–Hochberg with m = 2: the smaller p is doubled, the larger kept
+    // (statsmodels fdr_bh, tests/reference/multitest_reference.py for the method).
+    let (pj, ps) = (f64_of(&j["p_value"]), f64_of(&s["p_value"]));
+    assert!(pj < ps);
+    assert!((f64_of(&j["p_adjusted"]) - (2.0 * pj).min(ps)).abs() < 1e-15);
+    assert!((f64_of(&s["p_adjusted"]) - ps).abs() < 1e-15);
+}
