@@ -18,6 +18,8 @@ use crate::compose::{Cell, Group, GroupKey, Operator, OperatorKind};
 
 /// Fewest model sizes a curve is fitted to.
 pub const MIN_SIZES_FOR_FIT: usize = 4;
+/// Fewest model sizes the broken power law is fitted to: one residual degree of freedom.
+pub const MIN_SIZES_FOR_BPL: usize = 7;
 /// Fewest model sizes for the broken power law's held-out check: with one held out, its
 /// 6 parameters keep 2 residual degrees of freedom for a prediction interval.
 pub const MIN_SIZES_FOR_BPL_HOLDOUT: usize = 9;
@@ -238,6 +240,16 @@ fn fit_series(s: &mut Series, g: &Group, o: &AnalyzeOptions) {
         .iter()
         .map(|&kind| {
             let spec = FitSpec { kind, floor, higher_is_better: s.higher_is_better, is_rate: s.is_rate };
+            if kind == ModelKind::BrokenPowerLaw && x.len() < MIN_SIZES_FOR_BPL {
+                // With as many points as parameters the curve only interpolates: no
+                // standard errors, no AICc, nothing to learn.
+                let why = format!(
+                    "the broken power law has 6 parameters and needs at least {MIN_SIZES_FOR_BPL} model \
+                     sizes; this series has {}",
+                    x.len()
+                );
+                return FitReport { model: kind, fit: Err(why.clone()), holdout: Err(why) };
+            }
             let curve = fit(&spec, &x, &y);
             let holdout = if kind == ModelKind::BrokenPowerLaw && x.len() < MIN_SIZES_FOR_BPL_HOLDOUT {
                 Err(format!(
