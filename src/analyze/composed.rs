@@ -145,9 +145,15 @@ impl ComposedModel {
 
     /// Interval for the composed mean at x, on the outcome scale.
     pub fn band(&self, x: f64, level: f64) -> Option<(f64, f64)> {
+        self.band_with_quantile(x, self.quantile(level)?)
+    }
+
+    /// [`ComposedModel::band`] with the t quantile computed once by the caller (it is
+    /// an iterative inverse CDF; curves and forecasts evaluate hundreds of x).
+    pub fn band_with_quantile(&self, x: f64, quantile: f64) -> Option<(f64, f64)> {
         let link = self.link();
         let centre = link.apply(self.predict(x));
-        let half = self.quantile(level)? * self.se_link(x)?;
+        let half = quantile * self.se_link(x)?;
         let (a, b) = (link.inverse(centre - half), link.inverse(centre + half));
         Some((a.min(b), a.max(b)))
     }

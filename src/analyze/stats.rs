@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::bootstrap::{bootstrap_group, cell_n, missing_counts, RowBootstrap};
-use super::composed::{first_crossing, ComposedModel, Crossing, Link};
+use super::composed::{first_crossing, t_quantile, ComposedModel, Crossing, Link};
 use super::fit::{fit, fit_warm, holdout_largest, FitSpec, FittedCurve, HoldoutCheck, ModelKind};
 use super::interval::binomial_interval;
 use super::resolution::detection_floor;
@@ -476,21 +476,30 @@ fn forecasts(s: &Series, o: &AnalyzeOptions) -> Vec<Forecast> {
     type Curve<'a> = Box<dyn Fn(f64) -> f64 + 'a>;
     let (source, centre, upper, lower): (&'static str, Curve, Curve, Curve) = if let Some(c) = &s.composed {
         let m = &c.model;
+        let q = m.quantile(o.confidence);
         (
             "composed",
             Box::new(move |x| m.predict(x)),
-            Box::new(move |x| m.band(x, o.confidence).map_or(f64::NAN, |b| b.1)),
-            Box::new(move |x| m.band(x, o.confidence).map_or(f64::NAN, |b| b.0)),
+            Box::new(move |x| q.and_then(|q| m.band_with_quantile(x, q)).map_or(f64::NAN, |b| b.1)),
+            Box::new(move |x| q.and_then(|q| m.band_with_quantile(x, q)).map_or(f64::NAN, |b| b.0)),
         )
     } else if let Some(Ok(curve)) = s.fits.iter().find(|f| f.model == ModelKind::Logistic).map(|f| &f.fit) {
         if !curve.converged {
             return Vec::new();
         }
+        // As FittedCurve::confidence_band: Student's t with n − k degrees of freedom.
+        let q = t_quantile(curve.n.saturating_sub(curve.k), o.confidence);
         (
             "logistic",
             Box::new(move |x| curve.predict(x)),
-            Box::new(move |x| curve.confidence_band(x, o.confidence).map_or(f64::NAN, |b| b.1)),
-            Box::new(move |x| curve.confidence_band(x, o.confidence).map_or(f64::NAN, |b| b.0)),
+            Box::new(move |x| match (q, curve.mean_se(x)) {
+                (Some(q), Some(se)) => curve.predict(x) + q * se,
+                _ => f64::NAN,
+            }),
+            Box::new(move |x| match (q, curve.mean_se(x)) {
+                (Some(q), Some(se)) => curve.predict(x) - q * se,
+                _ => f64::NAN,
+            }),
         )
     } else {
         return Vec::new();
