@@ -126,13 +126,7 @@ pub struct Series {
 impl Series {
     /// x of each point: log10 of params (or FLOPs); None where FLOPs are missing.
     pub fn xs(&self, axis: XAxis) -> Vec<Option<f64>> {
-        self.points
-            .iter()
-            .map(|p| match axis {
-                XAxis::Params => Some(p.params.log10()),
-                XAxis::Flops => p.flops.filter(|f| *f > 0.0).map(f64::log10),
-            })
-            .collect()
+        self.points.iter().map(|p| axis.log10_of(p.params, p.flops)).collect()
     }
 }
 

@@ -23,6 +23,14 @@ impl XAxis {
             XAxis::Flops => "flops",
         }
     }
+
+    /// A model's position on this axis: log10 of its params or of its (positive) FLOPs.
+    pub fn log10_of(self, params: f64, flops: Option<f64>) -> Option<f64> {
+        match self {
+            XAxis::Params => Some(params.log10()),
+            XAxis::Flops => flops.filter(|f| *f > 0.0).map(f64::log10),
+        }
+    }
 }
 
 /// Options of the statistics stage. [`AnalyzeOptions::default`] is what

@@ -344,7 +344,7 @@ fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &Ana
                 return None;
             }
             let own = &a.series[ranges[&s.key].clone()];
-            Some((si, composed_model(own, g, op, o).and_then(|model| composed_report(own, s, g, model, o))))
+            Some((si, composed_model(own, g, op, o).and_then(|model| composed_report(s, g, model, o))))
         })
         .collect();
     for (si, report) in reports {
@@ -365,7 +365,6 @@ pub(super) fn group_ranges(series: &[Series]) -> HashMap<GroupKey, std::ops::Ran
 }
 
 fn composed_report(
-    series: &[Series],
     s: &Series,
     g: &Group,
     model: ComposedModel,
@@ -379,21 +378,20 @@ fn composed_report(
     let predicted: Vec<f64> = xs.iter().map(|&x| model.predict(x)).collect();
     let band = xs.iter().map(|&x| model.band(x, o.confidence)).collect();
     let rss = s.points.iter().zip(&predicted).map(|(p, e)| (p.value - e) * (p.value - e)).sum();
-    let (holdout, holdout_note) = match composed_holdout(series, s, g, &model.operator, &xs, o) {
+    let (holdout, holdout_note) = match composed_holdout(s, g, &model, &xs, o) {
         Ok((check, note)) => (Ok(check), note),
         Err(why) => (Err(why), None),
     };
     Ok(ComposedReport { model, x: xs, predicted, band, rss, holdout, holdout_note })
 }
 
-/// Refits every subtask without the series' largest model, composes, predicts it.
-/// The interval combines the refitted model's uncertainty with the observed point's
+/// Refits every subtask without the series' largest model (starting from `full`'s
+/// fits), composes, predicts it. The interval combines the refitted model's uncertainty with the observed point's
 /// own sampling error (bootstrap standard deviation) on the link scale.
 fn composed_holdout(
-    series: &[Series],
     s: &Series,
     g: &Group,
-    op: &Operator,
+    full: &ComposedModel,
     xs: &[f64],
     o: &AnalyzeOptions,
 ) -> Result<(HoldoutCheck, Option<String>), String> {
@@ -401,16 +399,13 @@ fn composed_holdout(
         xs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).ok_or_else(|| "no points".to_string())?;
     let held = &s.points[last];
     let chance = o.chance.unwrap_or(0.0);
-    let full = subtask_logistics(series, &g.key)?;
+    let op = &full.operator;
     let mut fits = Vec::with_capacity(g.subtasks.len());
-    for ((name, row), warm) in g.subtasks.iter().zip(&g.cells).zip(&full) {
+    for ((name, row), warm) in g.subtasks.iter().zip(&g.cells).zip(&full.fits) {
         let mut pairs: Vec<(f64, f64)> = Vec::new();
         for (m, cell) in row.iter().enumerate() {
             let model = &g.models[m];
-            let x = match o.x_axis {
-                XAxis::Params => Some(model.params.log10()),
-                XAxis::Flops => model.flops.filter(|f| *f > 0.0).map(f64::log10),
-            };
+            let x = o.x_axis.log10_of(model.params, model.flops);
             if let (Some(c), Some(x)) = (cell, x) {
                 if model.name != held.model {
                     pairs.push((x, c.value));

@@ -21,7 +21,7 @@ use super::bootstrap::{cell_n, draw_rate, replicate_rng};
 use super::composed::{ComposedModel, Link};
 use super::multitest::benjamini_hochberg;
 use super::stats::{composed_model, group_ranges};
-use super::{Analysis, AnalyzeOptions, Series, XAxis};
+use super::{Analysis, AnalyzeOptions, Series};
 use crate::compose::{Group, GroupKey};
 
 /// Fewest replicates a p-value is computed from, whatever `--bootstrap` says.
@@ -152,10 +152,7 @@ fn judge(series: &[Series], g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict
         Ok(m) => m,
         Err(why) => return fail(why),
     };
-    let x_of = |m: usize| match o.x_axis {
-        XAxis::Params => Some(g.models[m].params.log10()),
-        XAxis::Flops => g.models[m].flops.filter(|f| *f > 0.0).map(f64::log10),
-    };
+    let x_of = |m: usize| o.x_axis.log10_of(g.models[m].params, g.models[m].flops);
     let mut obs = Vec::new();
     for m in 0..g.models.len() {
         let Some(x) = x_of(m) else {

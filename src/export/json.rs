@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{ExportError, Exporter};
 use crate::analyze::fit::{FittedCurve, HoldoutCheck};
 use crate::analyze::{
-    AnalyzeOptions, ComposedReport, Crossing, FitReport, Forecast, Point, Series, SeriesKind, Verdict, XAxis,
+    AnalyzeOptions, ComposedReport, Crossing, FitReport, Forecast, Point, Series, SeriesKind, Verdict,
 };
 use crate::ingest::DroppedRow;
 use crate::report::Report;
@@ -210,7 +210,7 @@ fn options(o: &AnalyzeOptions) -> Value {
         "bootstrap": o.bootstrap,
         "seed": o.seed,
         "n": o.n_items,
-        "x": match o.x_axis { XAxis::Params => "params", XAxis::Flops => "flops" },
+        "x": o.x_axis.name(),
         "chance": o.chance,
         "thresholds": o.thresholds,
         "verdict_op": o.verdict_op.name(),

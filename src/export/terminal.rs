@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::analyze::{Crossing, Outcome, Point, Series, SeriesKind, XAxis, TASK_LEVEL_NAME};
-use crate::compose::Group;
+use crate::compose::{Group, GroupKey};
 use crate::report::Report;
 use crate::units::{fmt_params, fmt_percent};
 
@@ -173,11 +173,7 @@ fn write_scores(w: &mut dyn Write, report: &Report) -> io::Result<()> {
                 (Some(a), _, false) => format!("{a:+.3}"),
                 _ => String::new(),
             };
-            let group = match &s.key.shots {
-                Some(shots) => format!("{} / {} / {} / {shots}-shot", s.key.task, s.key.family, s.key.metric),
-                None => format!("{} / {} / {}", s.key.task, s.key.family, s.key.metric),
-            };
-            [group, s.kind.as_str().to_string(), s.name.clone(), gain, score]
+            [group_label(&s.key), s.kind.as_str().to_string(), s.name.clone(), gain, score]
         })
         .collect();
     let width =
@@ -190,10 +186,11 @@ fn write_scores(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     Ok(())
 }
 
-fn group_name(s: &Series) -> String {
-    match &s.key.shots {
-        Some(shots) => format!("{} / {} / {} / {shots}-shot", s.key.task, s.key.family, s.key.metric),
-        None => format!("{} / {} / {}", s.key.task, s.key.family, s.key.metric),
+/// `task / family / metric[ / N-shot]`, as the summary names a group.
+fn group_label(key: &GroupKey) -> String {
+    match &key.shots {
+        Some(shots) => format!("{} / {} / {} / {shots}-shot", key.task, key.family, key.metric),
+        None => format!("{} / {} / {}", key.task, key.family, key.metric),
     }
 }
 
@@ -209,7 +206,7 @@ fn write_models(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(w)?;
     writeln!(w, "curve fits (x = log10 {}; best by AICc) and the composed model", options.x_axis.name())?;
     for s in compounds {
-        writeln!(w, "  {} · {}", group_name(s), s.name)?;
+        writeln!(w, "  {} · {}", group_label(&s.key), s.name)?;
         if let Some(note) = &s.fit_note {
             writeln!(w, "    no fits: {note}")?;
         }
@@ -334,11 +331,7 @@ fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         if adjustment.is_empty() { String::new() } else { format!(" ({})", &adjustment[2..]) }
     )?;
     for v in verdicts {
-        let key = &v.key;
-        let group = match &key.shots {
-            Some(shots) => format!("{} / {} / {} / {shots}-shot", key.task, key.family, key.metric),
-            None => format!("{} / {} / {}", key.task, key.family, key.metric),
-        };
+        let group = group_label(&v.key);
         let p = match (v.p_value, v.p_adjusted) {
             (Some(p), Some(q)) if v.outcome != Outcome::Insufficient => {
                 format!(" (p = {p:.4}, adjusted {q:.4})")
