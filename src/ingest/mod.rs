@@ -4,7 +4,9 @@
 //! The tidy format has one row per (model, subtask[, metric]); see `tidy.rs` and the
 //! README section "Input".
 
+mod lines;
 mod params;
+pub mod record;
 mod tidy;
 
 use std::fmt;

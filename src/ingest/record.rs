@@ -1,0 +1,86 @@
+//! What the format readers produce before validation: scores and item outcomes with
+//! the file and line they came from. The readers for lm-evaluation-harness, BIG-bench
+//! and wide tables each turn their format into these; `ingest` validates them into
+//! [`super::Observation`]s (scores) or aggregates them (items), and accounts for every
+//! record read.
+
+/// One score read from a results file: a (model, task[, subtask], metric[, shots]) cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreRecord {
+    /// The file as it should appear in messages.
+    pub file: String,
+    /// 1-based line where the score is written (for JSON: the line of its key).
+    pub line: u64,
+    /// 1-based column where one exists (CSV field number, JSON column of the key).
+    pub column: Option<usize>,
+    pub model: String,
+    /// Total parameters when the file states them or the model name carries them.
+    pub params: Option<f64>,
+    pub task: String,
+    /// `None` for a task-level score.
+    pub subtask: Option<String>,
+    pub family: Option<String>,
+    pub metric: String,
+    pub shots: Option<String>,
+    /// As written in the file: a fraction, unless the reader knows otherwise.
+    pub score: f64,
+    /// Standard error as reported; `None` when missing, `"N/A"` or 0.
+    pub stderr: Option<f64>,
+    /// Items behind the score, when the file says.
+    pub n: Option<u64>,
+}
+
+/// One item's outcome on one subtask for one model (item-level data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRecord {
+    pub file: String,
+    pub line: u64,
+    pub model: String,
+    pub params: Option<f64>,
+    pub task: String,
+    pub subtask: String,
+    /// The key items are joined on across subtasks (`doc_id`, or `--join-on`).
+    pub item: String,
+    /// 0/1, or a score in [0, 1].
+    pub correct: f64,
+    pub family: Option<String>,
+    pub metric: String,
+    pub shots: Option<String>,
+}
+
+/// Something wrong in an input, located as precisely as the format allows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: String,
+    /// 1-based line; 0 when the problem concerns the whole file.
+    pub line: u64,
+    pub column: Option<usize>,
+    /// What is wrong and what to do about it.
+    pub message: String,
+}
+
+/// A record that was read and deliberately not used (not an error), with the reason:
+/// for example a perplexity, which is not a rate in [0, 1].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Everything one reader got out of one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<T> {
+    pub records: Vec<T>,
+    /// Records read but not used, with why.
+    pub skipped: Vec<Skipped>,
+    /// Records the reader could not read; with `--on-error skip` they are dropped and
+    /// listed, otherwise the run fails listing them.
+    pub problems: Vec<Problem>,
+}
+
+impl<T> Default for Parsed<T> {
+    fn default() -> Self {
+        Parsed { records: Vec::new(), skipped: Vec::new(), problems: Vec::new() }
+    }
+}
