@@ -39,13 +39,13 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("statistics");
     group.sample_size(10);
     group.bench_function("analyze 1000 compounds x 8 sizes x 5 subtasks, bootstrap 2000", |b| {
-        b.iter(|| analyze(compose(&dataset, &operators), &options))
+        b.iter(|| analyze(compose(&dataset, &operators), &[], &options))
     });
     // The same without the bootstrap (intervals, emergence-score intervals, verdict
     // p-values): what the fits, composed models and forecasts cost on their own.
     let no_bootstrap = AnalyzeOptions { bootstrap: 0, ..options.clone() };
     group.bench_function("analyze 1000 compounds x 8 sizes x 5 subtasks, bootstrap 0", |b| {
-        b.iter(|| analyze(compose(&dataset, &operators), &no_bootstrap))
+        b.iter(|| analyze(compose(&dataset, &operators), &[], &no_bootstrap))
     });
     group.finish();
 }

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::analyze::{AnalyzeOptions, CiMethod, XAxis, DEFAULT_SEED};
 use crate::cmd::analyze::AnalyzeConfig;
 use crate::compose::Operator;
-use crate::ingest::{ColumnMapping, IngestOptions};
+use crate::ingest::{ColumnMapping, Format, IngestOptions, OnError};
 
 /// Shown at the end of `emerge analyze --help`; the README carries the same lines.
 const ANALYZE_EXAMPLES: &str = "\
@@ -20,7 +20,11 @@ Examples:
 
   emerge analyze harness.csv --col model=model_name --col family=model_family --percent
 
-  emerge analyze datasets/seed_example.csv --n 1000 --threshold 0.5 --seed 7";
+  emerge analyze datasets/seed_example.csv --n 1000 --threshold 0.5 --seed 7
+
+  emerge analyze datasets/pythia-lm-eval-0.3 --chance 0.25 --bootstrap 200 --out pythia/
+
+  emerge analyze items.csv --out items-out/";
 
 /// Shown at the end of `emerge power --help`.
 const POWER_EXAMPLES: &str = "\
@@ -48,22 +52,31 @@ pub struct Cli {
 pub enum Command {
     Analyze(Box<AnalyzeArgs>),
     Power(PowerArgs),
+    Simulate(SimulateArgs),
 }
 
 /// Compose per-subtask scores into compound metrics and measure their emergence.
 ///
-/// INPUT is a tidy CSV (or TSV, by extension) with one row per (model, subtask):
-/// required columns model, params, subtask, score; optional task, family, metric,
-/// n, correct, flops, shots. Headers match case-insensitively. Rows with an empty
-/// subtask are task-level scores, analysed as their own series. Scores are fractions
-/// in [0, 1] unless --percent is given.
+/// INPUT is a file or a directory of evaluation results (the format is detected;
+/// --format overrides):
+///   tidy CSV/TSV/Parquet, one row per (model, subtask): required columns model,
+///     params, subtask, score; optional task, family, metric, n, correct, flops, shots;
+///   wide CSV (--wide), one row per model and one column per subtask;
+///   item-level CSV/TSV/Parquet, one row per (model, subtask, item): columns model,
+///     params, subtask, item, correct (0/1 or a score in [0, 1]), optional task,
+///     family, metric, shots; the joint outcome of each item gives the compound task's
+///     own rate and the independence check;
+///   lm-evaluation-harness results (0.3 or 0.4+), a file or a directory tree;
+///   BIG-bench scores_*.json files.
+/// Headers match case-insensitively. Rows with an empty subtask are task-level scores,
+/// analysed as their own series. Scores are fractions in [0, 1] unless --percent.
 ///
 /// Writes summary.json, series.csv, series.parquet and PNG charts to --out and
 /// prints a summary.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment, after_long_help = ANALYZE_EXAMPLES)]
 pub struct AnalyzeArgs {
-    /// Tidy CSV/TSV of scores; `-` reads standard input.
+    /// Results file or directory; `-` reads standard input.
     #[arg(value_name = "INPUT")]
     pub input: String,
 
@@ -94,6 +107,35 @@ pub struct AnalyzeArgs {
     /// Scores are percentages in [0, 100]; divide them by 100.
     #[arg(long)]
     pub percent: bool,
+
+    /// Input format [default: detected from the path and content].
+    ///
+    /// tidy: one row per (model, subtask) with a score (CSV, TSV or Parquet).
+    /// wide: one row per model, one column per subtask (same as --wide).
+    /// items: one row per (model, subtask, item) with the item's 0/1 outcome or score;
+    ///   on an lm-evaluation-harness directory, its samples_<task>_*.jsonl logs.
+    /// lm-eval: lm-evaluation-harness results (0.3 or 0.4+), a file or a directory tree.
+    /// bigbench: BIG-bench scores_*.json files.
+    #[arg(long, value_name = "FORMAT", verbatim_doc_comment)]
+    pub format: Option<Format>,
+
+    /// The input is a wide table: one row per model, one column per subtask.
+    #[arg(long, conflicts_with = "format")]
+    pub wide: bool,
+
+    /// What to do with a row that cannot be used: fail (default), or skip it and list it
+    /// in summary.json under input.dropped.
+    #[arg(long, value_name = "ACTION", default_value = "fail")]
+    pub on_error: OnError,
+
+    /// CSV with columns model,params for models whose size no input file states.
+    #[arg(long, value_name = "FILE")]
+    pub params_file: Option<PathBuf>,
+
+    /// Field of an lm-evaluation-harness sample's `doc` that identifies an item across
+    /// subtasks (default: doc_id).
+    #[arg(long, value_name = "FIELD")]
+    pub join_on: Option<String>,
 
     /// Directory for summary.json, series.csv, series.parquet and charts; created if needed.
     #[arg(long, value_name = "DIR", default_value = "emerge-out")]
@@ -174,6 +216,106 @@ pub struct PowerArgs {
     pub power: f64,
 }
 
+/// Shown at the end of `emerge simulate --help`.
+const SIMULATE_EXAMPLES: &str = "\
+Examples:
+
+  emerge simulate --rho 0.3 --items 500 --out items.csv
+
+  emerge simulate --subtasks 3 --rates 0.2:0.9 --sizes 100M:10B --steps 5 --out -";
+
+/// Write item-level data with known subtask rates and correlation (seeded).
+///
+/// One row per (model, subtask, item) with the item's 0/1 outcome: columns model,
+/// params, family, task, subtask, item, correct, which `emerge analyze` reads as
+/// item-level data. Subtask rates rise linearly in log10(params) from the smallest to
+/// the largest size. --rho sets the correlation between two subtasks' outcomes on the
+/// same item (0: independent subtasks, so the all-correct rate is the product of the
+/// subtask rates; larger values make the product underestimate it).
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment, after_long_help = SIMULATE_EXAMPLES)]
+pub struct SimulateArgs {
+    /// Output CSV; `-` writes to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Number of subtasks.
+    #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub subtasks: u32,
+
+    /// Subtask rate at the smallest and largest size, LOW:HIGH; once for every subtask,
+    /// or once per subtask [default: 0.4:0.6].
+    #[arg(long = "rates", value_name = "LOW:HIGH", value_parser = rate_pair)]
+    pub rates: Vec<(f64, f64)>,
+
+    /// Smallest and largest parameter count, MIN:MAX (suffixes K/M/B/T allowed).
+    #[arg(long, value_name = "MIN:MAX", default_value = "100M:100B", value_parser = size_pair)]
+    pub sizes: (f64, f64),
+
+    /// Number of model sizes, log-spaced between MIN and MAX.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub steps: u32,
+
+    /// Items per subtask and model.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub items: u64,
+
+    /// Correlation between two subtasks' outcomes on one item, in [0, 1].
+    #[arg(long, value_name = "RHO", default_value_t = 0.0, value_parser = unit_interval)]
+    pub rho: f64,
+
+    /// Seed of the random draws; the same settings and seed give the same bytes.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+
+    /// Task name written in every row.
+    #[arg(long, value_name = "NAME", default_value = "simulated")]
+    pub task: String,
+
+    /// Family name written in every row.
+    #[arg(long, value_name = "NAME", default_value = "sim")]
+    pub family: String,
+}
+
+fn rate_pair(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = s.split_once(':').ok_or_else(|| format!("expected LOW:HIGH such as 0.4:0.6, got {s:?}"))?;
+    Ok((unit_interval(a)?, unit_interval(b)?))
+}
+
+fn size_pair(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = s.split_once(':').ok_or_else(|| format!("expected MIN:MAX such as 100M:100B, got {s:?}"))?;
+    let parse = |t: &str| crate::ingest::parse_params(t).map_err(|e| format!("{t:?}: {e}"));
+    let (a, b) = (parse(a)?, parse(b)?);
+    if a > b {
+        return Err(format!("{s}: MIN is larger than MAX"));
+    }
+    Ok((a, b))
+}
+
+impl SimulateArgs {
+    pub fn into_simulation(self) -> anyhow::Result<crate::simulate::Simulation> {
+        let k = self.subtasks as usize;
+        let rates = match self.rates.len() {
+            0 => vec![(0.4, 0.6); k],
+            1 => vec![self.rates[0]; k],
+            n if n == k => self.rates,
+            n => anyhow::bail!(
+                "--rates was given {n} times for {k} subtasks: give it once, or once per subtask"
+            ),
+        };
+        Ok(crate::simulate::Simulation {
+            rates,
+            sizes: self.sizes,
+            steps: self.steps as usize,
+            items: self.items,
+            rho: self.rho,
+            seed: self.seed,
+            task: self.task,
+            family: self.family,
+        })
+    }
+}
+
 fn parse_f64(s: &str) -> Result<f64, String> {
     s.trim().parse::<f64>().map_err(|_| format!("{s:?} is not a number"))
 }
@@ -230,7 +372,14 @@ impl AnalyzeArgs {
         AnalyzeConfig {
             input: self.input,
             operators,
-            ingest: IngestOptions { percent: self.percent, columns: self.columns },
+            ingest: IngestOptions {
+                percent: self.percent,
+                columns: self.columns,
+                format: if self.wide { Some(Format::Wide) } else { self.format },
+                on_error: self.on_error,
+                params_file: self.params_file,
+                join_on: self.join_on,
+            },
             out_dir: self.out,
             charts: !self.no_charts,
             quiet: self.quiet,

@@ -12,6 +12,7 @@ pub mod export;
 pub mod ingest;
 pub mod render;
 pub mod report;
+pub mod simulate;
 pub mod units;
 pub mod warnings;
 
@@ -31,6 +32,10 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Analyze(args) => cmd::analyze::run(&(*args).into_config(), out).map(|_| ()),
         cli::Command::Power(args) => cmd::power::run(&args.into_query(), out),
+        cli::Command::Simulate(args) => {
+            let file = args.out.clone();
+            cmd::simulate::run(&args.into_simulation()?, &file, out)
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use crate::warnings::Warning;
 #[derive(Debug, Clone)]
 pub struct InputSummary {
     pub path: String,
+    pub format: crate::ingest::Format,
     pub rows_read: u64,
     pub rows_used: u64,
     pub rows_dropped: u64,
@@ -19,8 +20,9 @@ impl InputSummary {
     pub fn of(dataset: &Dataset) -> Self {
         InputSummary {
             path: dataset.path.clone(),
+            format: dataset.format,
             rows_read: dataset.rows_read,
-            rows_used: dataset.rows_used(),
+            rows_used: dataset.rows_used,
             rows_dropped: dataset.dropped.len() as u64,
             dropped: dataset.dropped.clone(),
         }

@@ -23,7 +23,7 @@ fn exact_match_sharpens_with_length_and_edit_distance_does_not() {
         .flat_map(|l| [format!("exact:{l}"), format!("editdist:{l}")])
         .map(|s| s.parse().expect("valid operator"))
         .collect();
-    let analysis = analyze(compose(&dataset, &operators), &AnalyzeOptions::default());
+    let analysis = analyze(compose(&dataset, &operators), &[], &AnalyzeOptions::default());
     for l in 1..=5 {
         let score = |name: &str| {
             let s = analysis

@@ -49,7 +49,7 @@ fn rejection_rate(seed: u64, jump: bool) -> f64 {
     // (Without `chance` the fits are misspecified and the rejection rate under the
     // hypothesis was 0.12 when this test was written: README, "Verdict".)
     let options = AnalyzeOptions { bootstrap: 400, chance: Some(0.3), ..AnalyzeOptions::default() };
-    let analysis = analyze(compose(&dataset, &ops), &options);
+    let analysis = analyze(compose(&dataset, &ops), &[], &options);
     assert_eq!(analysis.verdicts.len(), TASKS);
     let tested: Vec<f64> = analysis.verdicts.iter().filter_map(|v| v.p_value).collect();
     assert_eq!(tested.len(), TASKS, "every simulated task gets a p-value");

@@ -8,6 +8,7 @@ mod bootstrap;
 mod composed;
 mod emergence;
 pub mod fit;
+pub mod independence;
 pub mod interval;
 mod multitest;
 mod options;
@@ -24,6 +25,7 @@ pub use stats::{ComposedReport, FitReport, Forecast, FORECAST_DECADES};
 pub use verdict::{Outcome, Verdict};
 
 use crate::compose::{Cell, Composition, Group, GroupKey, Operator};
+use crate::ingest::items::JointCounts;
 use crate::units::fmt_params;
 use crate::warnings::Warning;
 
@@ -137,6 +139,8 @@ pub struct Analysis {
     pub warnings: Vec<Warning>,
     /// One per group with subtasks, in group order.
     pub verdicts: Vec<Verdict>,
+    /// Item-level inputs: the joint rate against the independence prediction, per model.
+    pub independence: Vec<independence::IndependenceCheck>,
     pub options: AnalyzeOptions,
 }
 
@@ -149,9 +153,11 @@ impl Analysis {
 
 /// Measures every series of every group, then adds uncertainty, fits, forecasts
 /// and verdicts.
-pub fn analyze(composition: Composition, options: &AnalyzeOptions) -> Analysis {
+/// `joint` holds item-level inputs' joint outcomes (empty otherwise).
+pub fn analyze(composition: Composition, joint: &[JointCounts], options: &AnalyzeOptions) -> Analysis {
     let mut analysis = measure_all(composition, options);
     stats::enrich(&mut analysis);
+    analysis.independence = independence::check_all(joint, options.confidence);
     analysis
 }
 
@@ -191,7 +197,14 @@ fn measure_all(composition: Composition, options: &AnalyzeOptions) -> Analysis {
             ));
         }
     }
-    Analysis { groups: composition.groups, series, warnings, verdicts: Vec::new(), options: options.clone() }
+    Analysis {
+        groups: composition.groups,
+        series,
+        warnings,
+        verdicts: Vec::new(),
+        independence: Vec::new(),
+        options: options.clone(),
+    }
 }
 
 fn distinct_sizes(g: &Group) -> usize {

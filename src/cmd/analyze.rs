@@ -30,7 +30,7 @@ pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report
 
     let dataset = ingest::read(&config.input, &config.ingest)?;
     let composition = compose::compose(&dataset, &config.operators);
-    let analysis = analyze::analyze(composition, &config.stats);
+    let analysis = analyze::analyze(composition, &dataset.joint, &config.stats);
     let report = Report::new(&dataset, &config.operators, analysis);
 
     let mut written = export::export_all(&report, &config.out_dir)?;

@@ -27,11 +27,14 @@ struct Summary<'a> {
     warnings: &'a [Warning],
     series: Vec<SeriesOut<'a>>,
     verdicts: Vec<Value>,
+    /// Item-level inputs only: per model, the joint rate against the independence prediction.
+    independence: &'a [crate::analyze::independence::IndependenceCheck],
 }
 
 #[derive(Serialize)]
 struct Input<'a> {
     path: &'a str,
+    format: crate::ingest::Format,
     rows_read: u64,
     rows_used: u64,
     rows_dropped: u64,
@@ -264,6 +267,7 @@ impl Exporter for SummaryJson {
             schema_version: SCHEMA_VERSION,
             input: Input {
                 path: &report.input.path,
+                format: report.input.format,
                 rows_read: report.input.rows_read,
                 rows_used: report.input.rows_used,
                 rows_dropped: report.input.rows_dropped,
@@ -274,6 +278,7 @@ impl Exporter for SummaryJson {
             warnings: &report.warnings,
             series: report.analysis.series.iter().map(SeriesOut::from).collect(),
             verdicts: report.analysis.verdicts.iter().map(verdict).collect(),
+            independence: &report.analysis.independence,
         };
         let mut bytes = serde_json::to_vec_pretty(&summary)
             .map_err(|e| ExportError::Encode { file: "summary.json", message: e.to_string() })?;

@@ -54,12 +54,22 @@ pub fn export_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, ExportErr
 
 /// Writes to a temporary file beside `path`, then renames it into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    write_atomically_with(path, |w| w.write_all(bytes))
+}
+
+/// Streams `write` into a temporary file beside `path` and renames it into place, so an
+/// interrupted or failed run never leaves a half-written file under the final name.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ExportError> {
     let io = |source| ExportError::Io { path: path.display().to_string(), source };
     let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut f)?;
+        let f = f.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

@@ -53,6 +53,22 @@ pub fn write_summary(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     write_scores(w, report)?;
     write_models(w, report)?;
     write_verdicts(w, report)?;
+    write_independence(w, report)?;
+    if !report.input.dropped.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "dropped ({} rows, all listed in summary.json under input.dropped):",
+            input.rows_dropped
+        )?;
+        for d in report.input.dropped.iter().take(10) {
+            let at = if d.line == 0 { d.file.clone() } else { format!("{}:{}", d.file, d.line) };
+            writeln!(w, "  - {at}: {}", d.reason)?;
+        }
+        if report.input.dropped.len() > 10 {
+            writeln!(w, "  ... and {} more", report.input.dropped.len() - 10)?;
+        }
+    }
     if !report.warnings.is_empty() {
         writeln!(w)?;
         writeln!(w, "warnings:")?;
@@ -308,6 +324,51 @@ fn write_models(w: &mut dyn Write, report: &Report) -> io::Result<()> {
             };
             writeln!(w, "    forecast ({}): {text}", f.source)?;
         }
+    }
+    Ok(())
+}
+
+/// Item-level inputs: each model's joint rate beside the independence prediction.
+fn write_independence(w: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let checks = &report.analysis.independence;
+    if checks.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(
+        w,
+        "independence (item-level): the all-correct rate of the items against the product of subtask rates"
+    )?;
+    let mut last: Option<(&str, &str, &str, Option<&str>)> = None;
+    for c in checks {
+        let key = (c.task.as_str(), c.family.as_str(), c.metric.as_str(), c.shots.as_deref());
+        if last != Some(key) {
+            let shots = c.shots.as_deref().map_or(String::new(), |s| format!(", {s}-shot"));
+            writeln!(w, "  {} / {} / {}{shots} ({} subtasks)", c.task, c.family, c.metric, c.subtasks)?;
+            last = Some(key);
+        }
+        let ci = c
+            .joint_ci
+            .map_or(String::new(), |(lo, hi)| format!(" [{}, {}]", fmt_percent(lo), fmt_percent(hi)));
+        let ratio = c.ratio.map_or("-".to_string(), |r| format!("{r:.2}"));
+        let icc = match (c.icc, c.icc_ci) {
+            (Some(v), Some((lo, hi))) => format!("ICC {v:.2} [{lo:.2}, {hi:.2}]"),
+            (Some(v), None) => format!("ICC {v:.2}"),
+            _ => "ICC -".to_string(),
+        };
+        let fits = match c.prediction_in_ci {
+            Some(true) => "  product inside the interval",
+            Some(false) => "  product outside the interval",
+            None => "",
+        };
+        writeln!(
+            w,
+            "    {:<14} n {:<6} joint {}{ci}  product {}  ratio {ratio}  {icc}{fits}",
+            c.model,
+            c.complete_items,
+            fmt_percent(c.joint_rate),
+            fmt_percent(c.independence_prediction)
+        )?;
     }
     Ok(())
 }

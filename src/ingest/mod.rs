@@ -1,13 +1,20 @@
-//! Ingest: the first pipeline stage. Reads evaluation results into [`Observation`]s,
-//! one per input row, and accounts for every row read.
+//! Ingest: the first pipeline stage. Reads evaluation results into [`Observation`]s
+//! and accounts for every row read: rows_read = rows_used + rows_dropped, always.
 //!
-//! The tidy format has one row per (model, subtask[, metric]); see `tidy.rs` and the
-//! README section "Input".
+//! Formats (README section "Input"): the tidy table (`tidy.rs`), wide tables
+//! (`wide.rs`), item-level rows (`items.rs`), lm-evaluation-harness output
+//! (`lmeval.rs`) and BIG-bench score files (`bigbench.rs`). `detect.rs` picks one
+//! from the path and content unless `--format` says.
 
+pub mod bigbench;
+mod detect;
+pub mod items;
 mod lines;
+pub mod lmeval;
 mod params;
 pub mod record;
 mod tidy;
+pub mod wide;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -41,8 +48,19 @@ pub struct Observation {
 /// A row that was read but not used, and why.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DroppedRow {
+    /// The file it was read from (a directory input reads many).
+    pub file: String,
+    /// 1-based line (row number for Parquet); 0 when the whole file was dropped.
     pub line: u64,
+    /// 1-based column (CSV field, JSON key column) where the problem is in one cell.
+    pub column: Option<usize>,
     pub reason: String,
+}
+
+impl From<record::Problem> for DroppedRow {
+    fn from(p: record::Problem) -> Self {
+        DroppedRow { file: p.file, line: p.line, column: p.column, reason: p.message }
+    }
 }
 
 /// Everything read from one input.
@@ -50,15 +68,96 @@ pub struct DroppedRow {
 pub struct Dataset {
     /// The path as the user gave it (`-` for standard input).
     pub path: String,
+    /// The format it was read as.
+    pub format: Format,
     pub observations: Vec<Observation>,
+    /// Rows (or, for JSON formats, score entries) read.
     pub rows_read: u64,
+    /// Rows that went into `observations` (item-level rows are aggregated, so this is
+    /// not the number of observations).
+    pub rows_used: u64,
     pub dropped: Vec<DroppedRow>,
     pub warnings: Vec<Warning>,
+    /// Item-level inputs: the joint outcome per model, for the independence check.
+    pub joint: Vec<items::JointCounts>,
 }
 
 impl Dataset {
-    pub fn rows_used(&self) -> u64 {
-        self.observations.len() as u64
+    /// A dataset whose every row became one observation.
+    pub fn of_rows(path: &str, format: Format, observations: Vec<Observation>, rows_read: u64) -> Dataset {
+        Dataset {
+            path: path.into(),
+            format,
+            rows_used: observations.len() as u64,
+            observations,
+            rows_read,
+            dropped: Vec::new(),
+            warnings: Vec::new(),
+            joint: Vec::new(),
+        }
+    }
+}
+
+/// The input formats emerge reads (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// One row per (model, subtask[, metric]) with a score (CSV, TSV or Parquet).
+    Tidy,
+    /// One row per model, one column per subtask.
+    Wide,
+    /// One row per (model, subtask, item) with the item's outcome (CSV, TSV or Parquet).
+    Items,
+    /// lm-evaluation-harness results (0.3 and 0.4+) and per-sample logs.
+    LmEval,
+    /// BIG-bench `scores_*.json` files.
+    Bigbench,
+}
+
+impl Format {
+    pub const ALL: [Format; 5] =
+        [Format::Tidy, Format::Wide, Format::Items, Format::LmEval, Format::Bigbench];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Tidy => "tidy",
+            Format::Wide => "wide",
+            Format::Items => "items",
+            Format::LmEval => "lm-eval",
+            Format::Bigbench => "bigbench",
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim().to_ascii_lowercase();
+        Format::ALL.into_iter().find(|f| f.name() == s).ok_or_else(|| {
+            let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+            format!("unknown format {s:?}: expected one of {}", names.join(", "))
+        })
+    }
+}
+
+/// What to do with a row that cannot be used (`--on-error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Stop, listing every problem with its file and line.
+    #[default]
+    Fail,
+    /// Leave the row out, list it in summary.json's `input.dropped`, and go on.
+    Skip,
+}
+
+impl FromStr for OnError {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "fail" => Ok(OnError::Fail),
+            "skip" => Ok(OnError::Skip),
+            other => Err(format!("unknown --on-error {other:?}: expected fail or skip")),
+        }
     }
 }
 
@@ -76,10 +175,11 @@ pub enum Role {
     Correct,
     Flops,
     Shots,
+    Item,
 }
 
 impl Role {
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 12] = [
         Role::Model,
         Role::Params,
         Role::Subtask,
@@ -91,6 +191,7 @@ impl Role {
         Role::Correct,
         Role::Flops,
         Role::Shots,
+        Role::Item,
     ];
 
     pub fn name(self) -> &'static str {
@@ -106,6 +207,7 @@ impl Role {
             Role::Correct => "correct",
             Role::Flops => "flops",
             Role::Shots => "shots",
+            Role::Item => "item",
         }
     }
 }
@@ -154,6 +256,13 @@ pub struct IngestOptions {
     pub percent: bool,
     /// Header overrides from `--col`.
     pub columns: Vec<ColumnMapping>,
+    /// `--format`: `None` detects the format from the path and content.
+    pub format: Option<Format>,
+    pub on_error: OnError,
+    /// `--params-file`: a CSV of model,params for models whose size no file states.
+    pub params_file: Option<PathBuf>,
+    /// `--join-on`: the field items are joined on across subtasks (default `doc_id`).
+    pub join_on: Option<String>,
 }
 
 /// One located problem in an input file.
@@ -188,6 +297,32 @@ pub enum IngestError {
     Header { path: String, message: String },
     #[error("{}", format_row_errors(path, errors))]
     Rows { path: String, errors: Vec<RowError> },
+    #[error("{}", format_problems(.0))]
+    Problems(Vec<record::Problem>),
+}
+
+fn format_problems(problems: &[record::Problem]) -> String {
+    let mut out = String::new();
+    for (i, p) in problems.iter().take(MAX_LISTED).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&located(&p.file, p.line, p.column));
+        out.push_str(&p.message);
+    }
+    if problems.len() > MAX_LISTED {
+        out.push_str(&format!("\n... and {} more problems", problems.len() - MAX_LISTED));
+    }
+    out
+}
+
+/// `file:line:column: `, leaving out what is unknown (line 0: the whole file).
+fn located(file: &str, line: u64, column: Option<usize>) -> String {
+    match (line, column) {
+        (0, _) => format!("{file}: "),
+        (l, Some(c)) => format!("{file}:{l}:{c}: "),
+        (l, None) => format!("{file}:{l}: "),
+    }
 }
 
 fn format_row_errors(path: &str, errors: &[RowError]) -> String {
@@ -207,22 +342,56 @@ fn format_row_errors(path: &str, errors: &[RowError]) -> String {
     out
 }
 
-/// Reads one input, choosing the reader from the path (TSV by extension, CSV otherwise).
-pub fn read(path: &str, options: &IngestOptions) -> Result<Dataset, IngestError> {
-    let bytes = if path == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
-            .map_err(|source| IngestError::Io { path: "<stdin>".into(), source })?;
-        buf
-    } else {
-        std::fs::read(path).map_err(|source| IngestError::Io { path: path.into(), source })?
-    };
-    let shown = if path == "-" { "<stdin>" } else { path };
-    let delimiter = if has_extension(path, "tsv") { b'\t' } else { b',' };
-    read_tidy(shown, &default_task_name(path), &bytes, delimiter, options)
+/// UTF-16 text (Excel's "Unicode text" export) is recognised by its byte-order mark and
+/// refused with advice, instead of being read as garbled UTF-8.
+pub(crate) fn utf16_error(path: &str, bytes: &[u8]) -> Option<IngestError> {
+    (bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff")).then(|| IngestError::Header {
+        path: path.into(),
+        message: "the file is UTF-16 text (Excel's \"Unicode text\" export writes it); re-save it as UTF-8 \
+                  (in Excel: \"CSV UTF-8\")"
+            .into(),
+    })
 }
 
-fn has_extension(path: &str, ext: &str) -> bool {
+/// A value as shown in a message: at most 60 characters, so that a 100 MB cell does not
+/// come back as a 100 MB message.
+pub(crate) fn clip(value: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 60;
+    match value.char_indices().nth(MAX) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((at, _)) => std::borrow::Cow::Owned(format!("{}… ({} bytes)", &value[..at], value.len())),
+    }
+}
+
+/// The header names for a message: quoted, clipped, at most 30 of them.
+pub(crate) fn found_headers(headers: &[String]) -> String {
+    let mut shown: Vec<String> = headers.iter().take(30).map(|h| format!("{:?}", clip(h))).collect();
+    if headers.len() > 30 {
+        shown.push(format!("and {} more", headers.len() - 30));
+    }
+    shown.join(", ")
+}
+
+/// What to do about a number that does not parse, when its form gives it away.
+pub(crate) fn number_hint(value: &str) -> String {
+    let v = value.trim();
+    if let Some(stripped) = v.strip_suffix('%') {
+        if stripped.trim().parse::<f64>().is_ok() {
+            return format!("; write {} and pass --percent, or write the fraction", stripped.trim());
+        }
+    }
+    if v.matches(',').count() == 1 && v.replace(',', ".").parse::<f64>().is_ok() {
+        return format!("; use a decimal point: {}", v.replace(',', "."));
+    }
+    "; give a number such as 0.42".to_string()
+}
+
+/// Reads one input, in the format `--format` names or the one its path and content show.
+pub fn read(path: &str, options: &IngestOptions) -> Result<Dataset, IngestError> {
+    detect::read(path, options)
+}
+
+pub(crate) fn has_extension(path: &str, ext: &str) -> bool {
     Path::new(path).extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 

@@ -3,10 +3,15 @@
 //! Validation is strict and located: every problem names its line and column, and all
 //! problems in a file are collected before failing, so one run shows them all.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::lines::LineIndex;
-use super::{parse_params, ColumnMapping, Dataset, IngestError, IngestOptions, Observation, Role, RowError};
+use super::record::Problem;
+use super::{clip, number_hint};
+use super::{
+    parse_params, ColumnMapping, Dataset, DroppedRow, IngestError, IngestOptions, Observation, OnError, Role,
+    RowError,
+};
 
 /// Where each role lives in the header (0-based field index).
 #[derive(Debug, Default)]
@@ -21,50 +26,74 @@ impl Layout {
     }
 
     fn resolve(path: &str, headers: &[String], mappings: &[ColumnMapping]) -> Result<Layout, IngestError> {
-        let found = headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ");
-        let position = |name: &str| -> Result<Option<usize>, IngestError> {
-            let hits: Vec<usize> =
-                (0..headers.len()).filter(|&i| headers[i].trim().eq_ignore_ascii_case(name.trim())).collect();
-            match hits.as_slice() {
-                [] => Ok(None),
-                [i] => Ok(Some(*i)),
-                [a, b, ..] => Err(IngestError::Header {
-                    path: path.into(),
-                    message: format!(
-                        "column {name:?} appears more than once (columns {} and {}); rename one, or pick one with --col",
-                        a + 1,
-                        b + 1
-                    ),
-                }),
-            }
-        };
-        let mut fields = HashMap::new();
-        for role in Role::ALL {
-            let mapped = mappings.iter().rev().find(|m| m.role == role);
-            let index = match mapped {
-                Some(m) => Some(position(&m.header)?.ok_or_else(|| IngestError::MappedHeaderMissing {
-                    path: path.into(),
-                    role: role.to_string(),
-                    header: m.header.clone(),
-                    found: found.clone(),
-                })?),
-                None => position(role.name())?,
-            };
-            if let Some(i) = index {
-                fields.insert(role, i);
-            }
-        }
+        let fields = resolve_roles(path, headers, mappings)?;
+        let found = super::found_headers(headers);
         let counts_given = fields.contains_key(&Role::N) && fields.contains_key(&Role::Correct);
         for role in [Role::Model, Role::Params, Role::Subtask, Role::Score] {
             if role == Role::Score && counts_given {
                 continue;
             }
             if !fields.contains_key(&role) {
+                if role == Role::Subtask && !fields.contains_key(&Role::Score) && headers.len() > 2 {
+                    return Err(IngestError::Header {
+                        path: path.into(),
+                        message: format!(
+                            "missing required column \"subtask\"; columns found: {found}; if the table has one row \
+                             per model and one column per subtask, pass --wide"
+                        ),
+                    });
+                }
                 return Err(IngestError::MissingColumn { path: path.into(), role: role.to_string(), found });
             }
         }
         Ok(Layout { fields, width: headers.len() })
     }
+}
+
+/// Where each role's column is (0-based), from the headers and the `--col` mappings.
+/// A header that appears twice, or a mapping naming no header, is an error.
+pub(super) fn resolve_roles(
+    path: &str,
+    headers: &[String],
+    mappings: &[ColumnMapping],
+) -> Result<HashMap<Role, usize>, IngestError> {
+    let found = super::found_headers(headers);
+    let position = |name: &str| -> Result<Option<usize>, IngestError> {
+        let hits: Vec<usize> =
+            (0..headers.len()).filter(|&i| headers[i].trim().eq_ignore_ascii_case(name.trim())).collect();
+        match hits.as_slice() {
+            [] => Ok(None),
+            [i] => Ok(Some(*i)),
+            [a, b, ..] => Err(IngestError::Problems(vec![Problem {
+                file: path.into(),
+                line: 1,
+                column: Some(b + 1),
+                message: format!(
+                    "column {:?} appears more than once (columns {} and {}); rename one, or pick one with --col",
+                    clip(name),
+                    a + 1,
+                    b + 1
+                ),
+            }])),
+        }
+    };
+    let mut fields = HashMap::new();
+    for role in Role::ALL {
+        let mapped = mappings.iter().rev().find(|m| m.role == role);
+        let index = match mapped {
+            Some(m) => Some(position(&m.header)?.ok_or_else(|| IngestError::MappedHeaderMissing {
+                path: path.into(),
+                role: role.to_string(),
+                header: m.header.clone(),
+                found: found.clone(),
+            })?),
+            None => position(role.name())?,
+        };
+        if let Some(i) = index {
+            fields.insert(role, i);
+        }
+    }
+    Ok(fields)
 }
 
 /// Reads a tidy table from memory. `path` is only used in messages.
@@ -75,6 +104,9 @@ pub fn read_tidy(
     delimiter: u8,
     options: &IngestOptions,
 ) -> Result<Dataset, IngestError> {
+    if let Some(e) = super::utf16_error(path, bytes) {
+        return Err(e);
+    }
     let content = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if content.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IngestError::Empty { path: path.into() });
@@ -86,6 +118,14 @@ pub fn read_tidy(
         path: path.into(),
         message: format!("cannot read the header row: {e}"),
     })?;
+    if let Some(i) = header_record.iter().position(|h| std::str::from_utf8(h).is_err()) {
+        return Err(IngestError::Problems(vec![Problem {
+            file: path.into(),
+            line: 1,
+            column: Some(i + 1),
+            message: "the header is not valid UTF-8; re-save the file as UTF-8".into(),
+        }]));
+    }
     let headers: Vec<String> = header_record
         .iter()
         .enumerate()
@@ -101,13 +141,20 @@ pub fn read_tidy(
     let mut errors = Vec::new();
     let mut rows_read = 0u64;
     let mut record = csv::ByteRecord::new();
+    let mut scales = Scales::default();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 rows_read += 1;
                 let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
-                match parse_row(&record, line, &layout, &headers, default_task, options) {
+                if record.len() != layout.width && reader.position().byte() as usize >= bytes.len() {
+                    if let Some(e) = unclosed_quote(bytes, &record, line, &lines) {
+                        errors.push(e);
+                        continue;
+                    }
+                }
+                match parse_row(&record, line, &layout, &headers, default_task, options, &mut scales) {
                     Ok(obs) => observations.push(obs),
                     Err(mut row_errors) => errors.append(&mut row_errors),
                 }
@@ -125,12 +172,30 @@ pub fn read_tidy(
     if rows_read == 0 {
         return Err(IngestError::NoRows { path: path.into() });
     }
+    scales.explain(&mut errors);
     errors.extend(check_consistency(&observations));
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| (e.line, e.column));
+    errors.sort_by_key(|e| (e.line, e.column));
+    if !errors.is_empty() && options.on_error == OnError::Fail {
         return Err(IngestError::Rows { path: path.into(), errors });
     }
-    Ok(Dataset { path: path.into(), observations, rows_read, dropped: Vec::new(), warnings: Vec::new() })
+    // --on-error skip: each row with a problem is left out once, with all its problems.
+    let mut reasons: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for e in errors {
+        let at = e.column.map_or(String::new(), |c| format!("column {c}: "));
+        reasons.entry(e.line).or_default().push(format!("{at}{}", e.message));
+    }
+    observations.retain(|o| !reasons.contains_key(&o.line));
+    let mut dataset = Dataset::of_rows(path, super::Format::Tidy, observations, rows_read);
+    dataset.dropped = reasons
+        .into_iter()
+        .map(|(line, reasons)| DroppedRow {
+            file: path.into(),
+            line,
+            column: None,
+            reason: reasons.join("; "),
+        })
+        .collect();
+    Ok(dataset)
 }
 
 fn parse_row(
@@ -140,6 +205,7 @@ fn parse_row(
     headers: &[String],
     default_task: &str,
     options: &IngestOptions,
+    scales: &mut Scales,
 ) -> Result<Observation, Vec<RowError>> {
     let mut errors = Vec::new();
     if record.len() != layout.width {
@@ -200,14 +266,14 @@ fn parse_row(
     let model = match model {
         Some(m) if !m.is_empty() => Some(m),
         _ => {
-            fail(Role::Model, "the model name is empty".into());
+            fail(Role::Model, "the model name is empty; give every row its model's name".into());
             None
         }
     };
     let params = params.and_then(|p| match parse_params(&p) {
         Ok(v) => Some(v),
         Err(e) => {
-            fail(Role::Params, format!("cannot parse {p:?} as a parameter count: {e}"));
+            fail(Role::Params, format!("cannot parse {:?} as a parameter count: {e}", clip(&p)));
             None
         }
     });
@@ -216,11 +282,19 @@ fn parse_row(
         match v.parse::<f64>() {
             Ok(x) if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < 9.0e15 => Some(x as u64),
             _ => {
-                fail(role, format!("cannot parse {v:?} as a whole, non-negative count"));
+                fail(
+                    role,
+                    format!(
+                        "cannot parse {:?} as a whole, non-negative count; n and correct count items, so give whole numbers",
+                        clip(&v)
+                    ),
+                );
                 None
             }
         }
     };
+    // Counts written but unreadable are reported as such, not as a missing score.
+    let counts_written = [&n, &correct].iter().all(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
     let n = count(Role::N, n, &mut fail);
     let correct = count(Role::Correct, correct, &mut fail);
     if n == Some(0) {
@@ -248,9 +322,15 @@ fn parse_row(
                     } else {
                         "; scores are fractions in [0, 1]"
                     };
-                    fail(Role::Score, format!("score {s} is outside [{lo}, {hi}]{hint}"));
+                    if !options.percent && v > 1.0 && v <= 100.0 {
+                        scales.percent_lines.push(line);
+                    }
+                    fail(Role::Score, format!("score {} is outside [{lo}, {hi}]{hint}", clip(&s)));
                     None
                 } else {
+                    if v > 0.0 && v < 1.0 && scales.fraction_line.is_none() {
+                        scales.fraction_line = Some((line, v));
+                    }
                     let v = v / scale;
                     if let Some(c) = from_counts {
                         if (v - c).abs() > 0.01 {
@@ -264,12 +344,15 @@ fn parse_row(
                 }
             }
             _ => {
-                fail(Role::Score, format!("cannot parse {s:?} as a finite number"));
+                fail(
+                    Role::Score,
+                    format!("cannot parse {:?} as a finite number{}", clip(&s), number_hint(&s)),
+                );
                 None
             }
         },
         None => {
-            if from_counts.is_none() {
+            if from_counts.is_none() && !counts_written {
                 fail(Role::Score, "the score is empty; give a score, or both n and correct".into());
             }
             from_counts
@@ -278,7 +361,13 @@ fn parse_row(
     let flops = flops.filter(|f| !f.is_empty()).and_then(|f| match f.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Some(v),
         _ => {
-            fail(Role::Flops, format!("cannot parse {f:?} as a positive number of FLOPs"));
+            fail(
+                Role::Flops,
+                format!(
+                    "cannot parse {:?} as a positive number of FLOPs; give training compute such as 3.1e23, or leave the cell empty",
+                    clip(&f)
+                ),
+            );
             None
         }
     });
@@ -306,6 +395,49 @@ fn parse_row(
         n,
         correct,
         flops,
+    })
+}
+
+/// How the file writes its scores: lines with percentage-like values (above 1, at most
+/// 100) and the first with a fraction strictly between 0 and 1. Both at once means the
+/// file mixes scales, and "pass --percent" would be wrong advice.
+#[derive(Debug, Default)]
+struct Scales {
+    percent_lines: Vec<u64>,
+    fraction_line: Option<(u64, f64)>,
+}
+
+impl Scales {
+    fn explain(&self, errors: &mut [RowError]) {
+        let Some((first, value)) = self.fraction_line else { return };
+        for e in errors.iter_mut().filter(|e| self.percent_lines.contains(&e.line)) {
+            if let Some(at) = e.message.find("; if scores are percentages, pass --percent") {
+                e.message.truncate(at);
+                e.message.push_str(&format!(
+                    "; line {first} holds a fraction ({value}), so this file mixes percentages and fractions: \
+                     write every score the same way (all fractions, or all percentages with --percent)"
+                ));
+            }
+        }
+    }
+}
+
+/// A record that runs to the end of the file because a quote opened in it is never
+/// closed: the csv reader then takes every later line as part of one field.
+fn unclosed_quote(bytes: &[u8], record: &csv::ByteRecord, line: u64, lines: &LineIndex) -> Option<RowError> {
+    let start = record.position()?.byte() as usize;
+    let rest = bytes.get(start..)?;
+    if rest.iter().filter(|&&b| b == b'"').count() % 2 == 0 {
+        return None;
+    }
+    let last = lines.line_of(bytes.len().saturating_sub(1) as u64);
+    let span = if last > line { format!("lines {line} to {last} were") } else { format!("line {line} was") };
+    Some(RowError {
+        line,
+        column: None,
+        message: format!(
+            "a quote opened on this line is never closed, so {span} read as one row; close the quote, or remove it"
+        ),
     })
 }
 

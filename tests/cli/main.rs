@@ -5,6 +5,7 @@
 //! inputs whose exact bytes matter (BOM, CRLF, invalid UTF-8) are written by the test.
 //! Reference values come from `tests/reference/spine_reference.txt`.
 
+mod bad_inputs;
 mod readme;
 mod stats;
 mod util;

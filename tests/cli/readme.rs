@@ -43,13 +43,24 @@ fn emerge(dir: &Path, args: &[&str]) -> std::process::Output {
 /// A scratch directory holding the README's example inputs under their README names.
 fn workdir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary directory");
-    std::fs::create_dir(dir.path().join("datasets")).expect("mkdir");
-    std::fs::copy(root().join("datasets/seed_example.csv"), dir.path().join("datasets/seed_example.csv"))
-        .expect("copy seed");
+    copy_tree(&root().join("datasets"), &dir.path().join("datasets"));
     for f in ["scores.csv", "harness.csv", "bad.csv"] {
         std::fs::copy(root().join("tests/data/readme").join(f), dir.path().join(f)).expect("copy fixture");
     }
     dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("readable directory") {
+        let path = entry.expect("directory entry").path();
+        let target = to.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
 }
 
 #[test]
@@ -71,7 +82,8 @@ fn every_emerge_analyze_example_runs() {
     let examples: Vec<String> = commands(&readme())
         .into_iter()
         .filter(|c| {
-            (c.starts_with("emerge analyze ") || c.starts_with("emerge power ")) && !c.contains("bad.csv")
+            ["emerge analyze ", "emerge power ", "emerge simulate "].iter().any(|p| c.starts_with(p))
+                && !c.contains("bad.csv")
         })
         .collect();
     assert!(examples.len() >= 3, "README has usage examples: {examples:?}");
@@ -84,7 +96,7 @@ fn every_emerge_analyze_example_runs() {
 
 #[test]
 fn help_examples_appear_in_the_readme() {
-    for command in ["analyze", "power"] {
+    for command in ["analyze", "power", "simulate"] {
         help_examples_of(command);
     }
 }

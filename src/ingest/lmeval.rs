@@ -1,0 +1,1500 @@
+//! The lm-evaluation-harness reader: results files (harness 0.3 and 0.4+) → [`ScoreRecord`]s,
+//! and 0.4 per-sample logs (`samples_<task>_<date>.jsonl`, from `--log_samples`) →
+//! [`ItemRecord`]s. Format as written by EleutherAI/lm-evaluation-harness
+//! (`lm_eval/evaluator.py`, `lm_eval/loggers/evaluation_tracker.py`): `results[task]` maps
+//! metric keys to numbers, flat in 0.3 (`"acc"`, `"acc_stderr"`), `"<metric>,<filter>"` in
+//! 0.4 (`"acc,none"`) beside `alias`, `name`, `sample_len` and `sample_count`; 0.4 adds
+//! `group_subtasks`, `n-shot`, `n-samples`, `higher_is_better` and `configs`.
+//!
+//! Decisions:
+//! - Model: `pretrained=` of `config.model_args` (string or object form; `model=` for API
+//!   models), else the top-level `model_name`, minus the organisation prefix and revision.
+//!   Params: `config.model_num_parameters` when positive, else [`params_from_name`]. The
+//!   harness writes -1 there when it cannot count (`get_model_info`), so -1 and null mean
+//!   "not stated"; any other value that is not a positive number is one problem at its key
+//!   (the name's size is used if it has one; otherwise the file's scores are skipped with
+//!   that reason rather than each reported as having no size). For per-sample logs,
+//!   [`run_info`] fails with that problem.
+//! - Metric: filter `none` is dropped (`acc`), another is kept (`acc[strict-match]`).
+//!   Stderr `"N/A"`, null, NaN or 0 → `None`.
+//! - Only rates are kept. Metrics on other scales (perplexities, bits per byte, likelihood
+//!   differences, MCC, BLEU/chrF/TER) are skipped by name, other metrics outside [0, 1] by
+//!   value; but a known rate (`acc`, `exact_match`, …) outside [0, 1] is a problem: the
+//!   file was edited or rescaled. A score that is not a number is a problem (`"N/A"`:
+//!   skipped).
+//! - 0.4 groups come from `group_subtasks`: a task in a group is a subtask of its outermost
+//!   group (nested MMLU categories still give one task `mmlu`); a group's own row is a
+//!   task-level record, the harness's size-weighted mean of its subtasks (`weight_by_size`).
+//!   The `groups` section repeats those rows and is not read.
+//! - 0.3 has no groups: only MMLU is split, by [`SUBTASK_PREFIXES`] (`hendrycksTest-anatomy`
+//!   → task `hendrycksTest`, subtask `anatomy`); every other task is task-level.
+//! - Shots: `n-shot[task]`, else `configs[task].num_fewshot`, else 0.3 `config.num_fewshot`
+//!   (trusted over file names), else for a group what its members agree on. n:
+//!   `n-samples[task]` (`effective`, else `original`), else `sample_len`.
+//! - Every metric key becomes a record, a [`Skipped`] or a [`Problem`]; stderr keys belong
+//!   to their metric (an orphan is skipped); `alias`, `name`, `sample_len`, `sample_count`
+//!   describe the task. Duplicate keys are problems (JSON keeps the last).
+//! - Python writes bare `NaN`/`Infinity`, which is not JSON: such text is re-read with them
+//!   as null, and messages name the token written there. A score written as a string the
+//!   way a spreadsheet shows it (`"45%"`, `"0,7"`) gets the fraction to write.
+//! - Positions: 1-based lines (`\n`, `\r\n`, lone `\r`) and byte columns after any BOM,
+//!   of the key concerned (a metric's, a stderr's, `config.model_num_parameters`), from a
+//!   scan of the raw text (values carry no positions).
+//! - Samples: one record per line and metric, for one filter per file: `none` when present,
+//!   else the file's first (other lines are skipped). A line's metrics are its `metrics`
+//!   list, else `higher_is_better[task]` of the results file, else the known rates on it.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_json::{Map, Value};
+
+use super::parse_params;
+use super::record::{ItemRecord, Parsed, Problem, ScoreRecord, Skipped};
+
+/// 0.3 task-name prefixes that make one task of many: (prefix, task). MMLU only; BLiMP,
+/// CrowS-Pairs and the like stay separate tasks.
+pub const SUBTASK_PREFIXES: [(&str, &str); 2] = [("hendrycksTest-", "hendrycksTest"), ("mmlu_", "mmlu")];
+/// Keys of a results entry that describe the task rather than score it.
+const BOOKKEEPING: [&str; 4] = ["alias", "name", "sample_len", "sample_count"];
+/// Metrics on a scale other than [0, 1], skipped whatever their value (also `*perplexity*`).
+const NOT_RATES: &str = "ppl perplexity bits_per_byte likelihood_difference mcc bleu chrf ter";
+/// Fractions: outside [0, 1] they are errors; also looked for on lines that list no metrics.
+const RATES: &str = "acc acc_norm acc_mutual_info exact_match em f1 pct_stereotype";
+/// Precision tokens in model names, not part of the family (`pythia-1b-bf16`).
+const DTYPES: &str = "bf16 fp16 fp32 bfloat16 float16 float32";
+/// Larger files are not read as results candidates (real ones are well under 10 MB).
+const MAX_RESULTS_BYTES: u64 = 64 << 20;
+
+/// Whether the bytes look like a harness results file (0.3 or 0.4): a JSON object with a
+/// `"results"` key and a `"config"` or `"versions"` key, whatever they hold, so that
+/// [`parse_results`] reports an empty or malformed `"results"` where it is. Only the
+/// top-level keys are kept (values are checked for syntax, not built). Invalid JSON still
+/// counts when it starts with `{` and mentions `"results"` and a stderr key, so that a
+/// truncated results file is reported rather than ignored.
+pub fn is_results(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(strip_bom(bytes)) else { return false };
+    match parse_json::<HashMap<String, IgnoredAny>>(text) {
+        Ok(root) => {
+            root.contains_key("results") && (root.contains_key("config") || root.contains_key("versions"))
+        }
+        Err(_) => {
+            text.trim_start().starts_with('{') && text.contains("\"results\"") && text.contains("_stderr")
+        }
+    }
+}
+
+/// Whether a file name is a 0.4 per-sample log: `samples_<task>_<date>.jsonl`.
+pub fn is_samples_name(file_name: &str) -> bool {
+    task_from_samples_name(file_name).is_some()
+}
+
+/// The task in a per-sample log's name (`samples_toy_add_mc_2024-05-01T12-00-00.1.jsonl`
+/// → `toy_add_mc`): task names may hold `_`, the date (starting with a digit) does not.
+pub fn task_from_samples_name(file_name: &str) -> Option<&str> {
+    let stem = file_name.strip_prefix("samples_")?.strip_suffix(".jsonl")?;
+    let (task, date) = stem.rsplit_once('_')?;
+    (date.starts_with(|c: char| c.is_ascii_digit()) && !task.is_empty()).then_some(task)
+}
+
+/// Everything the per-sample logs need from their run's results file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunInfo {
+    pub model: String,
+    pub params: Option<f64>,
+    pub family: Option<String>,
+    /// Task → shots (`"0"`, `"5"`).
+    pub shots: HashMap<String, String>,
+    /// Subtask → its outermost group task.
+    pub group_of: HashMap<String, String>,
+    /// Task → metric names from `higher_is_better`, for lines that do not list theirs.
+    pub metrics: HashMap<String, Vec<String>>,
+}
+
+/// Reads what the per-sample logs of a run need from its results file. A stated
+/// `model_num_parameters` that is not a count is an error here: a `Result` cannot carry
+/// the problem beside the run.
+pub fn run_info(file: &str, bytes: &[u8]) -> Result<RunInfo, Problem> {
+    let (text, root) = load(file, bytes)?;
+    match run_from(file, &root)? {
+        (run, None) => Ok(run),
+        (_, Some(message)) => Err(count_problem(file, &locate(text), message)),
+    }
+}
+
+/// Parses one results file. `file` is only used in messages.
+pub fn parse_results(file: &str, bytes: &[u8]) -> Parsed<ScoreRecord> {
+    let mut out = Parsed::default();
+    let (text, root, (run, bad_count)) =
+        match load(file, bytes).and_then(|(t, root)| Ok((t, run_from(file, &root)?, root))) {
+            Ok((text, run, root)) => (text, root, run),
+            Err(p) => {
+                out.problems.push(p);
+                return out;
+            }
+        };
+    let at = locate(text);
+    // A bad stated size is reported once; without a size from the name, the scores are
+    // skipped with that reason rather than each reported as having no size.
+    let no_size = match bad_count {
+        Some(message) => {
+            let p = count_problem(file, &at, message);
+            let reason = format!(
+                "not read: config.model_num_parameters (line {}) is not a parameter count and the \
+                 model name {:?} carries no size",
+                p.line, run.model
+            );
+            out.problems.push(p);
+            run.params.is_none().then_some(reason)
+        }
+        None => None,
+    };
+    out.problems.extend(at.duplicates.iter().map(|(l, c, m)| problem(file, *l, Some(*c), m.clone())));
+    let empty = Map::new();
+    let results = root.get("results").and_then(Value::as_object).unwrap_or(&empty);
+    if results.is_empty() {
+        let (line, column) = at.top.get("results").copied().unwrap_or((0, 0));
+        let message = "\"results\" is empty: the run saved no scores; re-run the evaluation, or remove \
+                       this file from the input";
+        out.problems.push(problem(file, line, Some(column).filter(|&c| c > 0), message));
+    }
+    let groups = Groups::of(&root);
+    let samples = root.get("n-samples").and_then(Value::as_object).unwrap_or(&empty);
+    for (task, entry) in results {
+        let (task_line, task_column) = at.tasks.get(task).copied().unwrap_or((0, 0));
+        let Some(entry) = entry.as_object() else {
+            let message = format!(
+                "task {task:?} is {}, not an object of metric → score: write it as \
+                 {{\"<metric>\": <score>}}, or remove the task",
+                describe(entry)
+            );
+            out.problems.push(problem(file, task_line, Some(task_column).filter(|&c| c > 0), message));
+            continue;
+        };
+        let (record_task, subtask) = match (groups.top.get(task), split_prefix(task)) {
+            (Some(_), Some((group, subject))) if !groups.v04 => {
+                (group.to_string(), Some(subject.to_string()))
+            }
+            (Some(group), _) if !groups.members.contains_key(task) => (group.clone(), Some(task.clone())),
+            _ => (task.clone(), None),
+        };
+        let n_of = |m: &Value| m.get("effective").or_else(|| m.get("original")).and_then(Value::as_u64);
+        let n = samples.get(task).and_then(n_of).or_else(|| entry.get("sample_len").and_then(Value::as_u64));
+        for (key, value) in entry.iter().filter(|(k, _)| !BOOKKEEPING.contains(&k.as_str())) {
+            let (line, column) =
+                at.keys.get(&(task.clone(), key.clone())).copied().unwrap_or((task_line, task_column));
+            let column = Some(column).filter(|&c| c > 0);
+            let (base, filter) = key.split_once(',').map_or((key.as_str(), None), |(b, f)| (b, Some(f)));
+            let metric = metric_name(base, filter);
+            let stderr_key = with_filter(&format!("{base}_stderr"), filter);
+            let written = at.after.get(&(task.clone(), key.clone())).and_then(|&i| bare_token(text, i));
+            let verdict = match base.strip_suffix("_stderr") {
+                Some(of) if entry.contains_key(&with_filter(of, filter)) => continue,
+                Some(of) => Verdict::Skip(format!("{key:?} is a standard error without its metric {of:?}")),
+                None => judge(&metric, base, value, written),
+            };
+            let score = match verdict {
+                Verdict::Rate(score) => score,
+                Verdict::Skip(reason) => {
+                    out.skipped.push(Skipped { file: file.to_string(), line, reason });
+                    continue;
+                }
+                Verdict::Bad(message) => {
+                    out.problems.push(problem(file, line, column, message));
+                    continue;
+                }
+            };
+            let stderr = match entry.get(&stderr_key) {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) if s == "N/A" => None,
+                Some(Value::Number(n)) if n.as_f64().is_some_and(|s| s >= 0.0) => {
+                    n.as_f64().filter(|&s| s > 0.0)
+                }
+                Some(v) => {
+                    let message =
+                        format!("{stderr_key:?} is {}: write a standard error ≥ 0 or \"N/A\"", describe(v));
+                    // The stderr's own key, not its metric's: it may be on another line.
+                    let (line, column) = at
+                        .keys
+                        .get(&(task.clone(), stderr_key.clone()))
+                        .map_or((line, column), |&(l, c)| (l, Some(c).filter(|&c| c > 0)));
+                    out.problems.push(problem(file, line, column, message));
+                    continue;
+                }
+            };
+            if let Some(reason) = &no_size {
+                out.skipped.push(Skipped { file: file.to_string(), line, reason: reason.clone() });
+                continue;
+            }
+            out.records.push(ScoreRecord {
+                file: file.to_string(),
+                line,
+                column,
+                model: run.model.clone(),
+                params: run.params,
+                task: record_task.clone(),
+                subtask: subtask.clone(),
+                family: run.family.clone(),
+                metric,
+                shots: run.shots.get(task).cloned(),
+                score,
+                stderr,
+                n,
+            });
+        }
+    }
+    out
+}
+
+/// Parses one `samples_<task>_*.jsonl` into item records, one per line and metric (filters
+/// and metrics as in the module header). Items are keyed by `doc_id`, or with `join_on`
+/// (`"doc.question"` or `"question"`; dots reach nested fields) by that field of `doc`:
+/// strings as written, numbers canonically (`3.0` → `3`). Blank lines are ignored.
+pub fn parse_samples(
+    file: &str,
+    bytes: &[u8],
+    task: &str,
+    run: &RunInfo,
+    join_on: Option<&str>,
+) -> Parsed<ItemRecord> {
+    let mut out = Parsed::default();
+    let mut lines: Vec<(u64, Map<String, Value>, &str)> = Vec::new();
+    for (i, raw) in strip_bom(bytes).split(|&b| b == b'\n').enumerate() {
+        let line = i as u64 + 1;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let (column, message) = match std::str::from_utf8(raw).map(|t| (t, parse_json::<Value>(t))) {
+            Ok((text, Ok(Value::Object(m)))) => {
+                lines.push((line, m, text));
+                continue;
+            }
+            Ok((_, Ok(v))) => (
+                None,
+                format!(
+                    "expected one JSON object per line, found {}; remove the line, or re-run the \
+                     evaluation to rewrite the log",
+                    describe(&v)
+                ),
+            ),
+            // The line is a document of its own: serde's "line 1" would contradict ours.
+            Ok((_, Err(e))) if e.is_eof() => (
+                Some(e.column()).filter(|&c| c > 0),
+                format!(
+                    "invalid JSON ({}): the line ends early, is the file truncated? re-run the \
+                     evaluation, or remove the damaged line",
+                    json_detail(&e)
+                ),
+            ),
+            Ok((_, Err(e))) => (
+                Some(e.column()).filter(|&c| c > 0),
+                format!("invalid JSON ({}); fix the line or remove it", json_detail(&e)),
+            ),
+            Err(e) => {
+                (Some(e.valid_up_to() + 1), "the line is not valid UTF-8; re-save the file as UTF-8".into())
+            }
+        };
+        out.problems.push(problem(file, line, column, message));
+    }
+    let chosen = match lines.iter().any(|(_, m, _)| filter_of(m) == Some("none")) {
+        true => "none",
+        false => lines.iter().find_map(|(_, m, _)| filter_of(m)).unwrap_or("none"),
+    };
+    let group = run.group_of.get(task).map_or(task, String::as_str);
+    for &(line, ref m, text) in &lines {
+        let skip = |reason: String| Skipped { file: file.to_string(), line, reason };
+        let item = match filter_of(m) {
+            None => Err("\"filter\" is not a string; the harness writes the filter's name there".to_string()),
+            Some(f) if f != chosen => {
+                out.skipped.push(skip(format!(
+                    "filter {f:?} not read: one per task, \"none\" or the first ({chosen:?})"
+                )));
+                continue;
+            }
+            Some(_) => item_key(m, join_on),
+        };
+        let item = match item {
+            Ok(item) => item,
+            Err(message) => {
+                out.problems.push(problem(file, line, None, message));
+                continue;
+            }
+        };
+        let names: Vec<String> = match (m.get("metrics").and_then(Value::as_array), run.metrics.get(task)) {
+            (Some(list), _) => list.iter().filter_map(Value::as_str).map(String::from).collect(),
+            (None, Some(list)) if !list.is_empty() => list.clone(),
+            _ => RATES
+                .split(' ')
+                .filter(|r| m.get(*r).is_some_and(Value::is_number))
+                .map(String::from)
+                .collect(),
+        };
+        if names.is_empty() {
+            let message = format!(
+                "no score on this line: no \"metrics\" list, none for {task:?} in the results file, \
+                 and none of {RATES}"
+            );
+            out.problems.push(problem(file, line, None, message));
+        }
+        for name in names {
+            let metric = metric_name(&name, Some(chosen));
+            let verdict = match m.get(&name) {
+                None => Verdict::Bad(format!("no score for metric {metric:?}")),
+                Some(v) => {
+                    judge(&metric, &name, v, key_in_line(text, &name).and_then(|i| bare_token(text, i)))
+                }
+            };
+            match verdict {
+                Verdict::Rate(correct) => out.records.push(ItemRecord {
+                    file: file.to_string(),
+                    line,
+                    model: run.model.clone(),
+                    params: run.params,
+                    task: group.to_string(),
+                    subtask: task.to_string(),
+                    item: item.clone(),
+                    correct,
+                    family: run.family.clone(),
+                    metric,
+                    shots: run.shots.get(task).cloned(),
+                }),
+                Verdict::Skip(reason) => out.skipped.push(skip(reason)),
+                Verdict::Bad(message) => out.problems.push(problem(file, line, None, message)),
+            }
+        }
+    }
+    out
+}
+
+/// Results and per-sample files found under a directory, each list sorted by path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    pub results: Vec<PathBuf>,
+    pub samples: Vec<PathBuf>,
+    /// Other `.json` files (BIG-bench score files, for instance), for the caller to try.
+    pub other_json: Vec<PathBuf>,
+}
+
+/// Walks `dir`: results files by content ([`is_results`]; only files under 64 MiB whose
+/// first byte is `{` are read), per-sample logs by name ([`is_samples_name`]). Follows
+/// symbolic links but visits each directory once (by canonical path); skips hidden
+/// directories. An unreadable directory is a problem, as is finding nothing.
+pub fn find_files(dir: &Path) -> Result<Found, Problem> {
+    let fail = |path: &Path, message: String| problem(&path.display().to_string(), 0, None, message);
+    let io = |path: &Path, e: std::io::Error| {
+        fail(path, format!("cannot read: {e}; check the path and permissions"))
+    };
+    if !dir.is_dir() {
+        return Err(fail(dir, "not a directory; give the directory that holds the harness output".into()));
+    }
+    let (mut found, mut visited, mut pending) = (Found::default(), HashSet::new(), vec![dir.to_path_buf()]);
+    while let Some(d) = pending.pop() {
+        if !visited.insert(fs::canonicalize(&d).map_err(|e| io(&d, e))?) {
+            continue;
+        }
+        for entry in fs::read_dir(&d).map_err(|e| io(&d, e))? {
+            let path = entry.map_err(|e| io(&d, e))?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            // Follows links; a dangling link is neither a file nor a directory.
+            let Ok(meta) = fs::metadata(&path) else { continue };
+            if meta.is_dir() && !name.starts_with('.') {
+                pending.push(path);
+            } else if meta.is_file() && is_samples_name(&name) {
+                found.samples.push(path);
+            } else if meta.is_file()
+                && meta.len() <= MAX_RESULTS_BYTES
+                && starts_like_object(&path).map_err(|e| io(&path, e))?
+                && is_results(&fs::read(&path).map_err(|e| io(&path, e))?)
+            {
+                found.results.push(path);
+            } else if meta.is_file() && name.to_ascii_lowercase().ends_with(".json") {
+                found.other_json.push(path);
+            }
+        }
+    }
+    if found.results.is_empty() && found.samples.is_empty() && found.other_json.is_empty() {
+        let message = "no lm-evaluation-harness results, samples_<task>_<date>.jsonl or BIG-bench \
+                       scores_*.json files here; check the directory";
+        return Err(fail(dir, message.into()));
+    }
+    found.results.sort();
+    found.samples.sort();
+    found.other_json.sort();
+    Ok(found)
+}
+
+/// The size in a model name: the first `-`/`_`-separated token that is a number with an
+/// M, B or T suffix (not K: `32k` in names is a context length), ignoring the organisation.
+/// `"EleutherAI/pythia-v1.1-160m"` → 1.6e8; `"gpt2"` → `None`.
+pub fn params_from_name(name: &str) -> Option<f64> {
+    tokens(name).into_iter().find(|(_, t)| is_size(t)).and_then(|(_, t)| parse_params(t).ok())
+}
+
+/// The family of a model name: without the organisation, the size token and precision
+/// tokens (`bf16`, …). `"meta-llama/Llama-2-7b-hf"` → `"Llama-2-hf"`; empty if nothing is left.
+pub fn family_from_name(name: &str) -> String {
+    let (mut size_seen, mut out) = (false, String::new());
+    for (sep, token) in tokens(name) {
+        if !size_seen && is_size(token) {
+            size_seen = true;
+        } else if !DTYPES.split(' ').any(|d| d.eq_ignore_ascii_case(token)) {
+            out.push_str(if out.is_empty() { "" } else { sep });
+            out.push_str(token);
+        }
+    }
+    out
+}
+
+/// A model name without its organisation (or directory) prefix.
+fn strip_org(name: &str) -> &str {
+    let name = name.trim().trim_end_matches('/');
+    name.rsplit('/').next().unwrap_or(name)
+}
+
+/// `(separator before, token)` pairs of a name without its organisation prefix.
+fn tokens(name: &str) -> Vec<(&str, &str)> {
+    let name = strip_org(name);
+    let (mut out, mut start, mut sep) = (Vec::new(), 0, "");
+    for (i, c) in name.char_indices().filter(|&(_, c)| c == '-' || c == '_') {
+        out.push((sep, name.get(start..i).unwrap_or("")));
+        (sep, start) = (if c == '-' { "-" } else { "_" }, i + 1);
+    }
+    out.push((sep, name.get(start..).unwrap_or("")));
+    out.retain(|(_, t)| !t.is_empty());
+    out
+}
+
+/// `70m`, `1.4b`, `7B`, `1T`: digits with at most one point, and an M/B/T suffix.
+fn is_size(token: &str) -> bool {
+    let Some(number) = token.strip_suffix(['m', 'M', 'b', 'B', 't', 'T']) else { return false };
+    number.starts_with(|c: char| c.is_ascii_digit())
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && number.matches('.').count() <= 1
+}
+
+/// The run, and a message when `config.model_num_parameters` is stated but not a count.
+fn run_from(file: &str, root: &Map<String, Value>) -> Result<(RunInfo, Option<String>), Problem> {
+    let object = |key: &str| root.get(key).and_then(Value::as_object);
+    let config = object("config");
+    let model = config
+        .and_then(|c| c.get("model_args"))
+        .and_then(model_from_args)
+        .or_else(|| root.get("model_name").and_then(Value::as_str))
+        .map(strip_org)
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| {
+            let message = "cannot tell which model was evaluated: config.model_args has no \
+                           pretrained=… and there is no top-level \"model_name\"; add \
+                           \"model_name\": \"<model>\" to the file";
+            problem(file, 0, None, message)
+        })?
+        .to_string();
+    let from_name = params_from_name(&model);
+    let (stated, bad_count) = match config.and_then(|c| c.get("model_num_parameters")) {
+        None | Some(Value::Null) => (None, None),
+        // The harness's "could not count" (`get_model_num_params`).
+        Some(Value::Number(n)) if n.as_f64() == Some(-1.0) => (None, None),
+        Some(Value::Number(n)) if n.as_f64().is_some_and(|p| p.is_finite() && p > 0.0) => (n.as_f64(), None),
+        Some(v) => {
+            let found = match v {
+                Value::Number(n) => n.to_string(),
+                other => describe(other),
+            };
+            let instead = match from_name {
+                Some(_) => "remove it to use the size in the model name",
+                None => "remove it and pass --params-file (CSV: model,params)",
+            };
+            (None, Some(format!("model_num_parameters is {found}; give a positive count, or {instead}")))
+        }
+    };
+    let params = stated.or(from_name);
+    let family = Some(family_from_name(&model)).filter(|f| !f.is_empty());
+    let groups = Groups::of(root);
+    let default = config.and_then(|c| c.get("num_fewshot")).and_then(render);
+    let mut shots = HashMap::new();
+    for task in object("results").into_iter().chain(object("n-shot")).flat_map(|m| m.keys()) {
+        let in_config = || object("configs")?.get(task)?.get("num_fewshot").and_then(render);
+        let own = object("n-shot").and_then(|m| m.get(task)).and_then(render).or_else(in_config);
+        if let Some(s) = own.or_else(|| default.clone()) {
+            shots.insert(task.clone(), s);
+        }
+    }
+    // A group without shots takes those its members agree on; nested groups take passes.
+    for _ in 0..groups.members.len() {
+        let newly: Vec<(String, String)> = (groups.members.iter())
+            .filter(|(group, _)| !shots.contains_key(*group))
+            .filter_map(|(group, members)| {
+                let first = shots.get(members.first()?)?;
+                members.iter().all(|m| shots.get(m) == Some(first)).then(|| (group.clone(), first.clone()))
+            })
+            .collect();
+        if newly.is_empty() {
+            break;
+        }
+        shots.extend(newly);
+    }
+    let metrics = (object("higher_is_better").into_iter().flatten())
+        .filter_map(|(t, m)| Some((t.clone(), m.as_object()?.keys().cloned().collect())))
+        .collect();
+    Ok((RunInfo { model, params, family, shots, group_of: groups.top, metrics }, bad_count))
+}
+
+/// The problem of a bad `config.model_num_parameters`, at its key.
+fn count_problem(file: &str, at: &Locations, message: String) -> Problem {
+    let (line, column) = at.config.get("model_num_parameters").copied().unwrap_or((0, 0));
+    problem(file, line, Some(column).filter(|&c| c > 0), message)
+}
+
+/// The model in `config.model_args`: `pretrained=` (else `model=`) of the string form
+/// `pretrained=EleutherAI/pythia-70m,revision=step143000`, or of the object form.
+fn model_from_args(args: &Value) -> Option<&str> {
+    let pick = |key: &str| match args {
+        Value::String(s) => s.split(',').find_map(|kv| kv.split_once('=').filter(|(k, _)| k.trim() == key)),
+        Value::Object(m) => m.get(key).and_then(Value::as_str).map(|v| ("", v)),
+        _ => None,
+    };
+    pick("pretrained").or_else(|| pick("model")).map(|(_, v)| v.trim()).filter(|m| !m.is_empty())
+}
+
+/// Task → subtask structure of a run.
+struct Groups {
+    /// Group → its direct members (0.4 `group_subtasks` entries with members).
+    members: HashMap<String, Vec<String>>,
+    /// Member → its outermost group.
+    top: HashMap<String, String>,
+    /// Whether the groups come from 0.4 `group_subtasks` (else from 0.3 name prefixes).
+    v04: bool,
+}
+
+impl Groups {
+    fn of(root: &Map<String, Value>) -> Groups {
+        let (mut members, mut parent) = (HashMap::new(), HashMap::new());
+        let group_subtasks = root.get("group_subtasks").and_then(Value::as_object);
+        for (group, subs) in group_subtasks.into_iter().flatten() {
+            let subs: Vec<String> = (subs.as_array().into_iter().flatten())
+                .filter_map(Value::as_str)
+                .filter(|s| s != group)
+                .map(String::from)
+                .collect();
+            for sub in &subs {
+                parent.entry(sub.clone()).or_insert_with(|| group.clone());
+            }
+            if !subs.is_empty() {
+                members.insert(group.clone(), subs);
+            }
+        }
+        if group_subtasks.is_none() {
+            for task in root.get("results").and_then(Value::as_object).into_iter().flat_map(|r| r.keys()) {
+                if let Some((group, _)) = split_prefix(task) {
+                    parent.insert(task.clone(), group.to_string());
+                }
+            }
+        }
+        let mut top = HashMap::new();
+        for (member, first) in &parent {
+            let mut group = first;
+            // Bounded: a cycle in a hand-edited file must not loop forever.
+            for _ in 0..parent.len() {
+                match parent.get(group) {
+                    Some(up) if up != member => group = up,
+                    _ => break,
+                }
+            }
+            top.insert(member.clone(), group.clone());
+        }
+        Groups { members, top, v04: group_subtasks.is_some() }
+    }
+}
+
+/// A 0.3 task named with one of [`SUBTASK_PREFIXES`] as (task, subtask).
+fn split_prefix(task: &str) -> Option<(&'static str, &str)> {
+    SUBTASK_PREFIXES
+        .iter()
+        .find_map(|(prefix, group)| Some((*group, task.strip_prefix(prefix).filter(|s| !s.is_empty())?)))
+}
+
+fn with_filter(base: &str, filter: Option<&str>) -> String {
+    filter.map_or(base.to_string(), |f| format!("{base},{f}"))
+}
+
+/// `acc` for filter `none` (or 0.3's no filter), `acc[strict-match]` for another filter.
+fn metric_name(base: &str, filter: Option<&str>) -> String {
+    match filter {
+        None | Some("none") => base.to_string(),
+        Some(f) => format!("{base}[{f}]"),
+    }
+}
+
+/// What becomes of one score read.
+enum Verdict {
+    Rate(f64),
+    Skip(String),
+    Bad(String),
+}
+
+/// Judges the value of metric `base` (shown as `metric`), in a results entry or a sample line.
+/// `written` is the bare token in the text where the value is, when one is (`NaN`,
+/// `Infinity`, `-Infinity` or `null`): the value of all of them is null here.
+fn judge(metric: &str, base: &str, value: &Value, written: Option<&str>) -> Verdict {
+    const NOT_COMPUTED: &str = "the harness could not compute it; re-run the task or remove the entry";
+    let score = match value {
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        Value::String(s) if s == "N/A" => {
+            return Verdict::Skip(format!("metric {metric:?} is \"N/A\": no score"))
+        }
+        Value::Array(_) | Value::Object(_) => {
+            let found = describe(value);
+            return Verdict::Skip(format!(
+                "metric {metric:?} holds {found}, not a score (a whole-set metric?)"
+            ));
+        }
+        Value::Null => {
+            let what = match written {
+                Some(t @ ("Infinity" | "-Infinity")) => format!("{t} (not a finite score)"),
+                Some(t) => t.to_string(),
+                None => "null or NaN".to_string(),
+            };
+            return Verdict::Bad(format!("metric {metric:?} is {what}: {NOT_COMPUTED}"));
+        }
+        Value::String(s) if s.trim().parse::<f64>().is_ok_and(|f| !f.is_finite()) => {
+            return Verdict::Bad(format!("metric {metric:?} is {s:?}: {NOT_COMPUTED}"));
+        }
+        Value::String(s) if spreadsheet_number(s).is_some() => {
+            let fix = spreadsheet_number(s).unwrap_or_default();
+            return Verdict::Bad(format!("metric {metric:?} is the string {s:?}, not a number: {fix}"));
+        }
+        _ => {
+            let found = describe(value);
+            return Verdict::Bad(format!(
+                "metric {metric:?} is {found}, not a number: write a number in [0, 1]"
+            ));
+        }
+    };
+    if NOT_RATES.split(' ').any(|n| n == base) || base.contains("perplexity") {
+        Verdict::Skip(format!("metric {metric:?} is not a rate in [0, 1]; emerge analyses rates"))
+    } else if (0.0..=1.0).contains(&score) {
+        Verdict::Rate(score)
+    } else if RATES.split(' ').any(|r| r == base) {
+        let advice = "check the file was not edited or rescaled to percent";
+        Verdict::Bad(format!("metric {metric:?} is {score}, outside [0, 1]: {advice}"))
+    } else {
+        Verdict::Skip(format!("metric {metric:?} is {score}, not a rate in [0, 1]; emerge analyses rates"))
+    }
+}
+
+/// What to write instead of a score written as a spreadsheet shows it: `"45%"` → the
+/// fraction 0.45 (the harness's rates are fractions, so `--percent` does not apply);
+/// `"0,7"` → 0.7.
+fn spreadsheet_number(s: &str) -> Option<String> {
+    let s = s.trim();
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if let Some(percent) = s.strip_suffix('%').map(str::trim_end).and_then(|p| p.parse::<f64>().ok()) {
+        // Rounded so that 7.1% reads 0.071, not 0.07100000000000001.
+        let fraction = (percent / 100.0 * 1e12).round() / 1e12;
+        return percent.is_finite().then(|| format!("write the fraction {fraction}, unquoted"));
+    }
+    let (whole, decimals) = s.split_once(',')?;
+    (digits(whole.trim_start_matches('-')) && digits(decimals))
+        .then(|| format!("use a decimal point, unquoted: {whole}.{decimals}"))
+}
+
+/// The item key of a sample line: `doc_id`, or the `join_on` field of `doc`.
+fn item_key(m: &Map<String, Value>, join_on: Option<&str>) -> Result<String, String> {
+    let (value, what) = match join_on.filter(|j| *j != "doc_id") {
+        None => (m.get("doc_id"), "\"doc_id\"".to_string()),
+        Some(path) => {
+            let path = path.strip_prefix("doc.").unwrap_or(path);
+            (
+                path.split('.').try_fold(m.get("doc"), |v, part| Some(v?.get(part))).flatten(),
+                format!("doc.{path}"),
+            )
+        }
+    };
+    let Some(value) = value else { return Err(format!("no {what} on this line to identify the item by")) };
+    let why =
+        || format!("{what} is {}: items are joined on a string or number (see --join-on)", describe(value));
+    render(value).ok_or_else(why)
+}
+
+/// A sample line's filter: `none` when it names none, `None` when it is not a string.
+fn filter_of(m: &Map<String, Value>) -> Option<&str> {
+    m.get("filter").map_or(Some("none"), Value::as_str)
+}
+
+/// A string as written, a number canonically (`0`, `3`, `0.5`), a boolean as `true`/`false`.
+fn render(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9e15 => Some(format!("{}", f as i64)),
+            _ => Some(n.to_string()),
+        },
+        _ => None,
+    }
+}
+
+fn problem(file: &str, line: u64, column: Option<usize>, message: impl Into<String>) -> Problem {
+    Problem { file: file.to_string(), line, column, message: message.into() }
+}
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// Whether a file's first non-blank byte (after any BOM) is `{`.
+fn starts_like_object(path: &Path) -> std::io::Result<bool> {
+    let mut head = [0u8; 256];
+    let n = fs::File::open(path)?.read(&mut head)?;
+    Ok(strip_bom(head.get(..n).unwrap_or(&[])).iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
+}
+
+/// Decodes and parses a results file, checking the shape every caller relies on.
+fn load<'a>(file: &str, bytes: &'a [u8]) -> Result<(&'a str, Map<String, Value>), Problem> {
+    let content = strip_bom(bytes);
+    let text = std::str::from_utf8(content).map_err(|e| {
+        let (line, column) = position(content, e.valid_up_to());
+        problem(file, line, Some(column), "the file is not valid UTF-8; re-save it as UTF-8")
+    })?;
+    if text.trim().is_empty() {
+        return Err(problem(file, 0, None, "the file is empty: expected a harness results JSON object"));
+    }
+    let root = parse_json::<Value>(text).map_err(|e| {
+        let detail = json_detail(&e);
+        let advice = if e.is_eof() {
+            "the file ends early: re-run the evaluation or restore it"
+        } else {
+            "fix the file"
+        };
+        let message = format!("not valid JSON ({detail}); {advice}");
+        problem(file, e.line() as u64, Some(e.column()).filter(|&c| c > 0), message)
+    })?;
+    let found = match root {
+        Value::Object(root) => match root.get("results") {
+            Some(Value::Object(_)) => return Ok((text, root)),
+            Some(other) => format!("\"results\" is {}", describe(other)),
+            None => "no \"results\"".to_string(),
+        },
+        other => describe(&other),
+    };
+    let (line, column) = locate(text).top.get("results").copied().unwrap_or((0, 0));
+    let message = format!(
+        "expected a JSON object with a \"results\" object of task → metrics, found {found}; check \
+         that this is lm-evaluation-harness output"
+    );
+    Err(problem(file, line, Some(column).filter(|&c| c > 0), message))
+}
+
+/// serde's message without its position, which the caller reports as a location.
+fn json_detail(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    full.strip_suffix(&at).unwrap_or(&full).to_string()
+}
+
+/// The bare token (`NaN`, `Infinity`, `-Infinity`, `null`) of the value after the key
+/// that ends at byte `after`, if the value is one.
+fn bare_token(text: &str, after: usize) -> Option<&'static str> {
+    let rest = text.get(after..)?.trim_start().strip_prefix(':')?.trim_start();
+    ["NaN", "Infinity", "-Infinity", "null"].into_iter().find(|t| rest.starts_with(t))
+}
+
+/// Where the first key `key` of a one-line object ends (the first occurrence of the
+/// quoted key followed by `:`).
+fn key_in_line(text: &str, key: &str) -> Option<usize> {
+    let quoted = serde_json::to_string(key).ok()?;
+    text.match_indices(&quoted)
+        .map(|(i, _)| i + quoted.len())
+        .find(|&end| text.get(end..).is_some_and(|r| r.trim_start().starts_with(':')))
+}
+
+fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str(text).or_else(|e| {
+        let cleaned = without_non_finite(text);
+        if cleaned == text {
+            return Err(e);
+        }
+        serde_json::from_str(&cleaned).map_err(|_| e)
+    })
+}
+
+/// Python's bare `NaN`, `Infinity` and `-Infinity` (outside strings) as `null`.
+fn without_non_finite(text: &str) -> String {
+    let (mut out, mut rest, mut in_string) = (String::with_capacity(text.len()), text, false);
+    while let Some(c) = rest.chars().next() {
+        let token = ["-Infinity", "Infinity", "NaN"].into_iter().find(|t| !in_string && rest.starts_with(t));
+        let taken = match token {
+            Some(token) => {
+                out.push_str("null");
+                token.len()
+            }
+            None => {
+                let escaped = if in_string && c == '\\' { rest.chars().nth(1) } else { None };
+                in_string ^= c == '"';
+                out.push(c);
+                out.extend(escaped);
+                c.len_utf8() + escaped.map_or(0, char::len_utf8)
+            }
+        };
+        rest = rest.get(taken..).unwrap_or("");
+    }
+    out
+}
+
+/// Positions (line, byte column) of the keys messages point at.
+#[derive(Default)]
+struct Locations {
+    /// Top-level keys.
+    top: HashMap<String, (u64, usize)>,
+    /// Keys of `config`.
+    config: HashMap<String, (u64, usize)>,
+    tasks: HashMap<String, (u64, usize)>,
+    keys: HashMap<(String, String), (u64, usize)>,
+    /// Byte offset just after each key of `keys` (where its value follows).
+    after: HashMap<(String, String), usize>,
+    duplicates: Vec<(u64, usize, String)>,
+}
+
+/// Scans valid JSON text for the top-level keys, the keys of `config`, of `results` and
+/// of each `results[task]`.
+fn locate(text: &str) -> Locations {
+    // (is an object, expects a key, current key) per open container.
+    let mut stack: Vec<(bool, bool, String)> = Vec::new();
+    let (bytes, mut at) = (text.as_bytes(), Locations::default());
+    let (mut line, mut line_start, mut i) = (1u64, 0usize, 0usize);
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\n' => (line, line_start) = (line + 1, i + 1),
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => (line, line_start) = (line + 1, i + 1),
+            b'{' | b'[' => stack.push((b == b'{', b == b'{', String::new())),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => stack.last_mut().into_iter().for_each(|f| f.1 = f.0),
+            b'"' => {
+                let start = i;
+                i += 1;
+                while let Some(&c) = bytes.get(i).filter(|&&c| c != b'"') {
+                    i += if c == b'\\' { 2 } else { 1 };
+                }
+                if stack.last().is_some_and(|f| f.1) {
+                    let key =
+                        serde_json::from_str::<String>(text.get(start..=i).unwrap_or("")).unwrap_or_default();
+                    let pos = (line, start - line_start + 1);
+                    let under = stack.first().map_or("", |f| f.2.as_str());
+                    let task = stack.get(1).map(|f| f.2.clone()).unwrap_or_default();
+                    let duplicate = match (stack.len(), under) {
+                        (1, _) => {
+                            at.top.entry(key.clone()).or_insert(pos);
+                            None
+                        }
+                        (2, "config") => {
+                            at.config.insert(key.clone(), pos);
+                            None
+                        }
+                        (2, "results") if at.tasks.insert(key.clone(), pos).is_some() => {
+                            at.keys.retain(|(t, _), _| *t != key);
+                            at.after.retain(|(t, _), _| *t != key);
+                            Some(format!("task {key:?} appears twice in \"results\""))
+                        }
+                        (3, "results") => {
+                            at.after.insert((task.clone(), key.clone()), i + 1);
+                            at.keys
+                                .insert((task.clone(), key.clone()), pos)
+                                .map(|_| format!("key {key:?} appears twice in results[{task:?}]"))
+                        }
+                        _ => None,
+                    };
+                    if let Some(d) = duplicate {
+                        at.duplicates.push((pos.0, pos.1, d + "; JSON keeps only the last: remove one"));
+                    }
+                    if let Some(f) = stack.last_mut() {
+                        (f.1, f.2) = (false, key);
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    at
+}
+
+/// 1-based line and byte column of `offset`.
+fn position(bytes: &[u8], offset: usize) -> (u64, usize) {
+    let before = bytes.get(..offset).unwrap_or(bytes);
+    let ends = |i: usize, b: u8| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    let line = 1 + before.iter().enumerate().filter(|&(i, &b)| ends(i, b)).count() as u64;
+    let start = before.iter().rposition(|&b| b == b'\n' || b == b'\r').map_or(0, |s| s + 1);
+    (line, offset - start + 1)
+}
+
+/// A JSON value as messages show it.
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    const PYTHIA_70M: &str = "lm-eval-0.3-pythia/pythia-70m/zero-shot/70m_step143000.json";
+
+    /// The real files, as the repository keeps them: the Pythia results in datasets/ and
+    /// the 0.4 format sample in tests/data/ (both copied unchanged from ../shared/formats).
+    fn formats(rel: &str) -> std::path::PathBuf {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        match rel.split_once('/') {
+            Some(("lm-eval-0.3-pythia", rest)) => root.join("datasets/pythia-lm-eval-0.3").join(rest),
+            None if rel == "lm-eval-0.3-pythia" => root.join("datasets/pythia-lm-eval-0.3"),
+            _ => root.join("tests/data").join(rel),
+        }
+    }
+
+    /// The real files must be there: a missing fixture fails the test, it does not skip it.
+    fn read(rel: &str) -> Vec<u8> {
+        let path = formats(rel);
+        fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    }
+
+    /// The 0.4 sample file whose name starts with `prefix`, and its bytes.
+    fn toy(prefix: &str) -> (String, Vec<u8>) {
+        let dir = fs::read_dir(formats("lm-eval-0.4-toy")).expect("lm-eval-0.4-toy");
+        let mut names: Vec<String> = dir.map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        names.sort();
+        let name = names.into_iter().find(|n| n.starts_with(prefix)).expect("toy file");
+        let bytes = read(&format!("lm-eval-0.4-toy/{name}"));
+        (name, bytes)
+    }
+
+    fn results(json: &str) -> Parsed<ScoreRecord> {
+        parse_results("t.json", json.as_bytes())
+    }
+
+    /// A results file for `org/m-1b` with one task `t` holding `metrics`.
+    fn one_task(metrics: &str) -> String {
+        let config = "\"config\": {\"model_args\": \"pretrained=org/m-1b\"}";
+        format!("{{\"results\": {{\"t\": {{{metrics}}}}},\n{config}}}")
+    }
+
+    #[test]
+    fn pythia_70m_zero_shot() {
+        let bytes = read(PYTHIA_70M);
+        let p = parse_results("70m.json", &bytes);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        for r in &p.records {
+            assert_eq!(
+                (r.model.as_str(), r.params, r.family.as_deref()),
+                ("pythia-v1.1-70m", Some(7e7), Some("pythia-v1.1"))
+            );
+            assert_eq!((r.shots.as_deref(), r.n), (Some("0"), None));
+        }
+        let mmlu: Vec<&ScoreRecord> = p.records.iter().filter(|r| r.task == "hendrycksTest").collect();
+        let subjects: BTreeSet<&str> = mmlu.iter().filter_map(|r| r.subtask.as_deref()).collect();
+        assert_eq!((subjects.len(), mmlu.len()), (57, 114));
+        assert!(subjects.contains("abstract_algebra") && subjects.contains("world_religions"));
+        assert_eq!(
+            mmlu.iter().map(|r| r.metric.as_str()).collect::<BTreeSet<_>>(),
+            BTreeSet::from(["acc", "acc_norm"])
+        );
+        let piqa = p.records.iter().find(|r| r.task == "piqa" && r.metric == "acc").unwrap();
+        assert!(piqa.subtask.is_none() && piqa.stderr.is_some_and(|s| s > 0.0));
+        // LAMBADA keeps acc and skips ppl (line 236 of the file); CrowS-Pairs skips likelihood_difference.
+        assert!(p.records.iter().any(|r| r.task == "lambada_openai" && r.metric == "acc"));
+        let ppl = p.skipped.iter().find(|s| s.reason.contains("\"ppl\"")).unwrap();
+        assert!(ppl.line == 236 && ppl.reason.contains("not a rate in [0, 1]"));
+        assert!(p.skipped.iter().any(|s| s.reason.contains("likelihood_difference")));
+        // Every key that is not a stderr is accounted for.
+        let root: Value = serde_json::from_slice(&bytes).unwrap();
+        let entries = root["results"].as_object().unwrap().values();
+        let keys: usize =
+            entries.map(|e| e.as_object().unwrap().keys().filter(|k| !k.ends_with("_stderr")).count()).sum();
+        assert_eq!(p.records.len() + p.skipped.len(), keys);
+        // Each record points at its own key.
+        let text = std::str::from_utf8(&bytes).unwrap();
+        for r in &p.records {
+            let line = text.lines().nth(r.line as usize - 1).unwrap();
+            assert!(line[r.column.unwrap() - 1..].starts_with(&format!("\"{}\":", r.metric)), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn all_pythia_files() {
+        let found = find_files(&formats("lm-eval-0.3-pythia")).unwrap();
+        assert_eq!((found.results.len(), found.samples.len()), (32, 0));
+        let (mut models, mut shots, mut families) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for path in &found.results {
+            let p = parse_results(&path.display().to_string(), &fs::read(path).unwrap());
+            assert!(p.problems.is_empty(), "{}: {:?}", path.display(), p.problems);
+            let five = path.components().any(|c| c.as_os_str() == "five-shot");
+            for r in p.records {
+                assert_eq!(r.shots.as_deref(), Some(if five { "5" } else { "0" }), "{}", path.display());
+                assert!(r.params.is_some());
+                models.insert(r.model);
+                shots.insert(r.shots);
+                families.insert(r.family);
+            }
+        }
+        assert_eq!((models.len(), shots.len()), (16, 2));
+        assert!(models.contains("pythia-v1.1-1b-bf16") && models.contains("pythia-v1.1-12b-deduped"));
+        assert_eq!(
+            families.into_iter().flatten().collect::<Vec<_>>(),
+            ["pythia-v1.1", "pythia-v1.1-deduped"]
+        );
+    }
+
+    #[test]
+    fn toy_04_results_and_samples() {
+        let (name, bytes) = toy("results_");
+        let p = parse_results(&name, &bytes);
+        assert!(p.problems.is_empty() && p.skipped.is_empty(), "{:?} {:?}", p.problems, p.skipped);
+        let rows: Vec<_> = (p.records.iter())
+            .map(|r| (r.task.as_str(), r.subtask.as_deref(), r.metric.as_str(), r.n, r.stderr, r.line))
+            .collect();
+        // Subtasks under their group; the group's own row task-level with n = 4 + 4 (sample_len);
+        // exact_match_stderr 0.0 → None.
+        assert_eq!(rows[0], ("toy_arith", Some("toy_add_mc"), "acc", Some(4), Some(0.25), 7));
+        assert_eq!(rows[3], ("toy_arith", Some("toy_add_mc_b"), "acc_norm", Some(4), Some(0.25), 18));
+        assert_eq!(rows[4], ("toy_add_gen", None, "exact_match", Some(4), None, 25));
+        assert_eq!(rows[5], ("toy_arith", None, "acc", Some(8), Some(0.1767766952966369), 32));
+        assert_eq!(
+            (p.records[0].model.as_str(), p.records[0].params, p.records[0].shots.as_deref()),
+            ("6jf4z2qc", None, Some("0"))
+        );
+        let run = run_info(&name, &bytes).unwrap();
+        let group_of: BTreeSet<(&str, &str)> =
+            run.group_of.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(group_of, BTreeSet::from([("toy_add_mc", "toy_arith"), ("toy_add_mc_b", "toy_arith")]));
+        assert_eq!(run.metrics["toy_add_mc"], ["acc", "acc_norm"]);
+
+        let (name, bytes) = toy("samples_toy_add_mc_2");
+        let task = task_from_samples_name(&name).unwrap();
+        let p = parse_samples(&name, &bytes, task, &run, None);
+        assert!(p.problems.is_empty() && p.skipped.is_empty(), "{:?} {:?}", p.problems, p.skipped);
+        let rows: Vec<_> = p.records.iter().map(|r| (r.line, r.item.as_str(), r.metric.as_str())).collect();
+        assert_eq!(rows.len(), 8);
+        assert_eq!(
+            (rows[0], rows[1], rows[7]),
+            ((1, "0", "acc"), (1, "0", "acc_norm"), (4, "3", "acc_norm"))
+        );
+        let r = &p.records[0];
+        assert_eq!(
+            (r.task.as_str(), r.subtask.as_str(), r.correct, r.shots.as_deref()),
+            ("toy_arith", "toy_add_mc", 0.0, Some("0"))
+        );
+
+        let (name, bytes) = toy("samples_toy_add_gen");
+        let samples = |join_on| parse_samples(&name, &bytes, "toy_add_gen", &run, join_on);
+        let p = samples(Some("doc.question"));
+        let r = &p.records[0];
+        assert_eq!(
+            (r.task.as_str(), r.subtask.as_str(), r.metric.as_str()),
+            ("toy_add_gen", "toy_add_gen", "exact_match")
+        );
+        assert_eq!((p.records.len(), r.item.as_str()), (4, "What is 2+2?"));
+        assert_eq!(samples(Some("question")).records, p.records);
+        assert_eq!(samples(Some("doc.answer")).records[0].item, "1");
+        let bad = samples(Some("doc.choices"));
+        assert!(
+            bad.records.is_empty()
+                && bad.problems.len() == 4
+                && bad.problems[0].message.contains("--join-on")
+        );
+    }
+
+    #[test]
+    fn finds_files_once_through_symlink_loops() {
+        let (pythia, toy) = (
+            find_files(&formats("lm-eval-0.3-pythia")).unwrap(),
+            find_files(&formats("lm-eval-0.4-toy")).unwrap(),
+        );
+        assert_eq!((pythia.results.len() + toy.results.len(), toy.samples.len()), (33, 3));
+        let all = toy;
+        assert!(all.samples.windows(2).all(|w| w[0] < w[1]) && all.results.windows(2).all(|w| w[0] < w[1]));
+        let dir = std::env::temp_dir().join(format!("emerge-lmeval-{}", std::process::id()));
+        fs::create_dir_all(dir.join("a/.hidden")).unwrap();
+        fs::create_dir_all(dir.join("empty")).unwrap();
+        fs::write(dir.join("a/run.txt"), read(PYTHIA_70M)).unwrap();
+        fs::write(dir.join("a/.hidden/run.json"), read(PYTHIA_70M)).unwrap();
+        fs::write(dir.join("a/notes.json"), "{\"results\": 1}").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&dir, dir.join("a/loop")).unwrap();
+        let (found, empty) = (find_files(&dir), find_files(&dir.join("empty")));
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found.unwrap().results, [dir.join("a/run.txt")]);
+        assert!(empty.unwrap_err().message.contains("no lm-evaluation-harness results"));
+        assert!(find_files(&dir).unwrap_err().message.contains("not a directory"));
+    }
+
+    #[test]
+    fn whole_file_problems() {
+        let p = results("{\n  \"results\": {\"a\": {\"acc\": 0.5,");
+        assert_eq!((p.problems.len(), p.problems[0].line, p.problems[0].column), (1, 2, Some(31)));
+        assert!(
+            p.problems[0].message.contains("not valid JSON") && p.problems[0].message.contains("ends early")
+        );
+        let p = parse_results("t.json", b"{\"results\": {\"a\xff\": {}}}");
+        assert_eq!((p.problems[0].line, p.problems[0].column), (1, Some(16)));
+        for (text, expected) in [
+            ("", "empty"),
+            (" \n", "empty"),
+            ("[1]", "found an array"),
+            ("{}", "found no \"results\""),
+            ("{\"results\": 3}", "\"results\" is the number 3"),
+            ("{\"results\": {\"a\": {\"acc\": 0.5}}, \"versions\": {}}", "add \"model_name\""),
+        ] {
+            let p = results(text);
+            assert!(p.records.is_empty() && p.problems.len() == 1, "{text}: {p:?}");
+            assert!(p.problems[0].message.contains(expected), "{text}: {}", p.problems[0].message);
+        }
+        // A UTF-8 BOM is accepted; columns count from after it.
+        let p = parse_results("t.json", format!("\u{feff}{}", one_task("\"acc\": 0.5")).as_bytes());
+        assert_eq!((p.records.len(), p.records[0].line, p.records[0].column), (1, 1, Some(20)));
+    }
+
+    #[test]
+    fn scores_that_are_not_rates() {
+        let p = results(&one_task(
+            "\"acc\": 1.5, \"ppl\": 0.5, \"bleu\": 0.2, \"rouge1_max\": 23.5, \"acc_norm\": \"NaN\",\n\
+             \"f1\": NaN, \"em\": \"high\", \"mcc,none\": \"N/A\", \"sample_count\": {}, \"x\": [1]",
+        ));
+        assert!(p.records.is_empty(), "{:?}", p.records);
+        let reasons: Vec<&str> = p.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 5, "{reasons:?}");
+        assert!(reasons[0].contains("\"ppl\" is not a rate") && reasons[1].contains("\"bleu\" is not"));
+        assert!(
+            reasons[2].contains("23.5") && reasons[3].contains("\"N/A\"") && reasons[4].contains("array")
+        );
+        let problems: Vec<_> = p.problems.iter().map(|p| (p.line, p.column, p.message.as_str())).collect();
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0] == (1, Some(20), problems[0].2) && problems[0].2.contains("1.5, outside [0, 1]"));
+        assert!(problems[1].2.contains("\"NaN\": the harness could not compute it"));
+        assert!(problems[2].0 == 2 && problems[2].2.contains("\"f1\" is NaN: the harness"));
+        assert!(problems[3].2.contains("the string \"high\", not a number"));
+    }
+
+    #[test]
+    fn filters_stderrs_groups_and_shots() {
+        let p = results(&one_task(
+            "\"alias\": \"t\", \"sample_len\": 9, \"acc,none\": 0.5, \"acc_stderr,none\": \"N/A\",\n\
+             \"exact_match,strict-match\": 0.25, \"exact_match_stderr,strict-match\": 0.1,\n\
+             \"f1\": 0.5, \"f1_stderr\": NaN, \"orphan_stderr\": 0.2, \"em\": 0.5, \"em_stderr\": -1",
+        ));
+        let rows: Vec<_> = p.records.iter().map(|r| (r.metric.as_str(), r.stderr, r.n, r.params)).collect();
+        let expected =
+            [("acc", None, Some(9), Some(1e9)), ("exact_match[strict-match]", Some(0.1), Some(9), Some(1e9))];
+        assert_eq!(rows, [expected[0], expected[1], ("f1", None, Some(9), Some(1e9))]);
+        assert!(p.skipped.len() == 1 && p.skipped[0].reason.contains("\"orphan_stderr\""));
+        assert!(p.problems.len() == 1 && p.problems[0].message.contains("\"em_stderr\" is the number -1"));
+
+        let json = r#"{"results": {
+    "mmlu": {"acc,none": 0.3},
+    "mmlu_stem": {"acc,none": 0.25, "alias": " - stem"},
+    "mmlu_anatomy": {"acc,none": 0.2},
+    "gsm8k": {"exact_match,strict-match": 0.1},
+    "bad": [1],
+    "gsm8k": {"exact_match,flexible-extract": 0.2}},
+  "group_subtasks": {"mmlu": ["mmlu_stem"], "mmlu_stem": ["mmlu_anatomy"], "gsm8k": []},
+  "n-shot": {"mmlu_anatomy": 5, "gsm8k": "8"}, "n-samples": {"mmlu_anatomy": {"original": 135}},
+  "config": {"model_args": {"pretrained": "meta-llama/Llama-2-7b-hf"}, "model_num_parameters": 6738415616}}"#;
+        let p = results(json);
+        let rows: Vec<_> = (p.records.iter())
+            .map(|r| (r.task.as_str(), r.subtask.as_deref(), r.shots.as_deref(), r.n, r.metric.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("mmlu", None, Some("5"), None, "acc"),
+                ("mmlu_stem", None, Some("5"), None, "acc"),
+                ("mmlu", Some("mmlu_anatomy"), Some("5"), Some(135), "acc"),
+                ("gsm8k", None, Some("8"), None, "exact_match[flexible-extract]"),
+            ]
+        );
+        let r = &p.records[0];
+        assert_eq!(
+            (r.model.as_str(), r.params, r.family.as_deref()),
+            ("Llama-2-7b-hf", Some(6738415616.0), Some("Llama-2-hf"))
+        );
+        let problems: Vec<_> = p.problems.iter().map(|p| (p.line, p.column, p.message.as_str())).collect();
+        assert!(problems[0].0 == 7 && problems[0].2.contains("task \"gsm8k\" appears twice"), "{problems:?}");
+        assert!(
+            problems[1] == (6, Some(5), problems[1].2) && problems[1].2.contains("is an array"),
+            "{problems:?}"
+        );
+        assert_eq!(run_info("t.json", json.as_bytes()).unwrap().group_of["mmlu_anatomy"], "mmlu");
+    }
+
+    #[test]
+    fn sample_lines() {
+        let run = RunInfo {
+            model: "m".into(),
+            shots: HashMap::from([("t".into(), "5".into())]),
+            metrics: HashMap::from([("t".into(), vec!["exact_match".into()])]),
+            ..RunInfo::default()
+        };
+        let text = "{\"doc_id\": 0, \"filter\": \"strict-match\", \"exact_match\": 1.0}\n\
+            {\"doc_id\": 0, \"filter\": \"flexible-extract\", \"exact_match\": 1.0}\n\n\
+            {\"doc_id\": 1, \"filter\": \"strict-match\", \"exact_match\": 1.5}\n\
+            {\"doc_id\": 2, \"filter\": \"strict-match\", \"exact_match\": \"yes\"}\n\
+            {\"doc\": {}, \"filter\": \"strict-match\", \"exact_match\": 0}\n\
+            {\"doc_id\": 3, \"filter\": \"strict-match\"\n[1]\n\
+            {\"doc_id\": 4.0, \"filter\": \"strict-match\", \"exact_match\": [1], \
+             \"metrics\": [\"exact_match\"]}\r\n\
+            {\"doc_id\": 5, \"filter\": \"strict-match\", \"f1\": 0.5, \"exact_match\": 0}\n";
+        let p = parse_samples("s.jsonl", text.as_bytes(), "t", &run, None);
+        let rows: Vec<_> = p.records.iter().map(|r| (r.line, r.item.as_str(), r.correct)).collect();
+        assert_eq!(rows, [(1, "0", 1.0), (10, "5", 0.0)]);
+        let r = &p.records[0];
+        assert_eq!(
+            (r.task.as_str(), r.subtask.as_str(), r.metric.as_str()),
+            ("t", "t", "exact_match[strict-match]")
+        );
+        assert_eq!(r.shots.as_deref(), Some("5"));
+        assert_eq!(p.skipped.iter().map(|s| s.line).collect::<Vec<_>>(), [2, 9]);
+        assert!(p.skipped[0].reason.contains("\"flexible-extract\" not read"));
+        let problems: Vec<_> = p.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        assert_eq!(problems.iter().map(|p| p.0).collect::<Vec<_>>(), [7, 8, 4, 5, 6], "{problems:?}");
+        assert!(problems[0].1.contains("invalid JSON") && problems[2].1.contains("1.5, outside [0, 1]"));
+        assert!(problems[4].1.contains("no \"doc_id\""));
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn names() {
+        let names = ["pythia-1.4b-deduped", "Llama-2-7b-hf", "pythia-70m", "gpt2",
+            "EleutherAI/pythia-v1.1-160m", "pythia-v1.1-1b-bf16", "mpt-7b-8k", "Yi-34B-200K",
+            "Qwen2.5-0.5B-Instruct", "opt_350m", "Mixtral-8x7B", "/"];
+        assert_eq!(names.map(params_from_name), [Some(1.4e9), Some(7e9), Some(7e7), None, Some(1.6e8),
+            Some(1e9), Some(7e9), Some(34e9), Some(0.5e9), Some(350e6), None, None]);
+        let names = ["EleutherAI/pythia-v1.1-1.4b-deduped", "meta-llama/Llama-2-7b-hf", "pythia-v1.1-1b-bf16",
+            "gpt2", "7b", "opt_350m", "7b-chat_v2"];
+        assert_eq!(names.map(family_from_name), ["pythia-v1.1-deduped", "Llama-2-hf", "pythia-v1.1",
+            "gpt2", "", "opt", "chat_v2"]);
+    }
+
+    #[test]
+    fn detection() {
+        assert!(is_results(&read(PYTHIA_70M)) && is_results(&toy("results_").1));
+        assert!(is_results(b"{\"results\": {\"a\": {\"acc\": 0.5, \"acc_stderr\": 0.1"), "truncated");
+        // Any "results" beside "config" or "versions", so that parse_results says what is
+        // wrong with it (issue: `"results": {}` was "neither lm-eval nor BIG-bench").
+        for yes in [
+            &b"{\"results\": {}, \"config\": {}}"[..],
+            b"{\"results\": {\"toy_add\": 0.25}, \"versions\": {}}",
+            b"{\"results\": 3, \"config\": {\"x\": NaN}, \"config\": 1}",
+        ] {
+            assert!(is_results(yes), "{}", String::from_utf8_lossy(yes));
+        }
+        for not in
+            [&b"{\"results\": {\"a\": {\"acc\": 0.5}}}"[..], b"[{\"results\": {}, \"config\": {}}]", b"\xff{"]
+        {
+            assert!(!is_results(not), "{}", String::from_utf8_lossy(not));
+        }
+        assert!(!is_results(&toy("samples_toy_add_gen").1));
+        assert_eq!(
+            task_from_samples_name("samples_toy_add_mc_b_2026-11-28T12-43.jsonl"),
+            Some("toy_add_mc_b")
+        );
+        for name in
+            ["samples_.jsonl", "samples__2026.jsonl", "samples_toy.jsonl", "samples_toy_x.jsonl", "r_1.json"]
+        {
+            assert!(!is_samples_name(name), "{name}");
+        }
+    }
+
+    /// The battery's fixtures (`tests/data/bad/`), as bytes.
+    const BAD_STDERR: &[u8] = include_bytes!("../../tests/data/bad/lmeval-0.4-stderr-wrong-type.json");
+    const BAD_PARAMS: &[u8] = include_bytes!("../../tests/data/bad/lmeval-0.4-negative-params.json");
+    const BAD_INF: &[u8] = include_bytes!("../../tests/data/bad/lmeval-0.4-inf-score.json");
+    const BAD_EMPTY: &[u8] = include_bytes!("../../tests/data/bad/lmeval-0.4-empty-results.json");
+    const BAD_TASK: &[u8] = include_bytes!("../../tests/data/bad/lmeval-0.4-task-not-object.json");
+    const BAD_LINE: &[u8] = include_bytes!(
+        "../../tests/data/bad/lmeval-samples-truncated/samples_toy_add_2024-05-01T12-00-00.000001.jsonl"
+    );
+
+    fn located(p: &Parsed<ScoreRecord>) -> Vec<(u64, Option<usize>, &str)> {
+        p.problems.iter().map(|p| (p.line, p.column, p.message.as_str())).collect()
+    }
+
+    /// A bad standard error is located at its own key (line 6), not its metric's (line 5).
+    #[test]
+    fn bad_stderr_at_its_own_key() {
+        let p = parse_results("f.json", BAD_STDERR);
+        let found = located(&p);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), (6, Some(7)));
+        assert!(found[0].2.starts_with("\"acc_stderr,none\" is an array: write"), "{}", found[0].2);
+    }
+
+    /// A stated size that is not a count is one problem at its key; without a size in the
+    /// name the scores are skipped with that reason, not each left without a size.
+    #[test]
+    fn bad_model_num_parameters() {
+        let p = parse_results("f.json", BAD_PARAMS);
+        let found = located(&p);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), (21, Some(5)));
+        assert_eq!(
+            found[0].2,
+            "model_num_parameters is -70000000; give a positive count, or remove it and pass \
+             --params-file (CSV: model,params)"
+        );
+        assert!(p.records.is_empty());
+        assert_eq!(p.skipped.iter().map(|s| s.line).collect::<Vec<_>>(), [5, 10]);
+        assert!(p.skipped[0].reason.contains("(line 21)") && p.skipped[0].reason.contains("\"toy-model\""));
+        let err = run_info("f.json", BAD_PARAMS).unwrap_err();
+        assert_eq!((err.line, err.column, err.message.as_str()), (21, Some(5), found[0].2));
+
+        // With a size in the name (org/m-1b), the name's is used; -1 is the harness's "unknown".
+        let json = "{\"results\": {\"t\": {\"acc\": 0.5}},\n\
+                    \"config\": {\"model_args\": \"pretrained=org/m-1b\",\n \
+                    \"model_num_parameters\": COUNT}}";
+        let with = |count: &str| results(&json.replace("COUNT", count));
+        for (count, problem) in
+            [("0", Some("0")), ("\"7B\"", Some("the string \"7B\"")), ("-1", None), ("null", None)]
+        {
+            let p = with(count);
+            assert_eq!((p.records.len(), p.records[0].params), (1, Some(1e9)), "{count}");
+            match problem {
+                Some(found) => {
+                    assert_eq!((p.problems.len(), p.problems[0].line, p.problems[0].column), (1, 3, Some(2)));
+                    let expected = format!(
+                        "model_num_parameters is {found}; give a positive count, or remove it to use the \
+                         size in the model name"
+                    );
+                    assert_eq!(p.problems[0].message, expected);
+                }
+                None => assert!(p.problems.is_empty(), "{count}: {:?}", p.problems),
+            }
+        }
+        assert_eq!(with("2e9").records[0].params, Some(2e9));
+    }
+
+    /// `"results": {}` is harness output with no scores, located at the key; a task that is
+    /// not an object says how to write it.
+    #[test]
+    fn empty_results_and_task_not_an_object() {
+        assert!(is_results(BAD_EMPTY) && is_results(BAD_TASK));
+        let p = parse_results("f.json", BAD_EMPTY);
+        let found = located(&p);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (2, Some(3)));
+        assert!(found[0].2.starts_with("\"results\" is empty") && found[0].2.contains("re-run"));
+        let p = parse_results("f.json", BAD_TASK);
+        let found = located(&p);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (3, Some(5)));
+        assert_eq!(
+            found[0].2,
+            "task \"toy_add\" is the number 0.25, not an object of metric → score: write it as \
+             {\"<metric>\": <score>}, or remove the task"
+        );
+        let p = results("{\"config\": {},\n \"results\": 3}");
+        assert_eq!((p.problems[0].line, p.problems[0].column), (2, Some(2)));
+        assert!(p.problems[0].message.ends_with("check that this is lm-evaluation-harness output"));
+    }
+
+    /// Bare Infinity is named as written, not called NaN; so are NaN and null.
+    #[test]
+    fn non_finite_scores_named_as_written() {
+        let p = parse_results("f.json", BAD_INF);
+        let found = located(&p);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (5, Some(7)));
+        assert!(found[0].2.starts_with("metric \"acc\" is Infinity (not a finite score): the harness"));
+        assert!(!found[0].2.contains("NaN"));
+        let p = results(&one_task("\"acc\": -Infinity, \"f1\": null, \"em\": NaN, \"acc_norm\": Infinity"));
+        let messages: Vec<&str> = p.problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(messages[0].starts_with("metric \"acc\" is -Infinity (not a finite score)"), "{messages:?}");
+        assert!(
+            messages[1].starts_with("metric \"f1\" is null:")
+                && messages[2].starts_with("metric \"em\" is NaN:")
+        );
+        assert!(messages[3].starts_with("metric \"acc_norm\" is Infinity"));
+        // In a sample line too, found by the metric's key (not the "acc" in "metrics").
+        let line = "{\"doc_id\": 0, \"metrics\": [\"acc\"], \"acc\": Infinity}\n";
+        let p = parse_samples("s.jsonl", line.as_bytes(), "t", &RunInfo::default(), None);
+        assert!(p.problems[0].message.starts_with("metric \"acc\" is Infinity (not a finite score)"));
+    }
+
+    /// "45%" and "0,7" say what to write instead.
+    #[test]
+    fn spreadsheet_strings_say_what_to_write() {
+        let p = results(&one_task(
+            "\"acc\": \"45%\", \"f1\": \"0,7\", \"em\": \"7.1 %\", \"acc_norm\": \"1,2,3\"",
+        ));
+        let messages: Vec<&str> = p.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "metric \"acc\" is the string \"45%\", not a number: write the fraction 0.45, unquoted",
+                "metric \"f1\" is the string \"0,7\", not a number: use a decimal point, unquoted: 0.7",
+                "metric \"em\" is the string \"7.1 %\", not a number: write the fraction 0.071, unquoted",
+                "metric \"acc_norm\" is the string \"1,2,3\", not a number: write a number in [0, 1]",
+            ]
+        );
+    }
+
+    /// A cut-off sample line is located by the file's line and the line's column, without
+    /// serde's "line 1" of the one-line document, and says what to do; so does a line that
+    /// is not an object.
+    #[test]
+    fn damaged_sample_lines() {
+        let p = parse_samples("s.jsonl", BAD_LINE, "toy_add", &RunInfo::default(), None);
+        let found: Vec<_> = p.problems.iter().map(|p| (p.line, p.column, p.message.as_str())).collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (4, Some(40)));
+        assert_eq!(
+            found[0].2,
+            "invalid JSON (EOF while parsing a value): the line ends early, is the file truncated? \
+             re-run the evaluation, or remove the damaged line"
+        );
+        let p = parse_samples(
+            "s.jsonl",
+            b"{\"doc_id\": 0,, \"acc\": 1}\n[1, 0]\n",
+            "t",
+            &RunInfo::default(),
+            None,
+        );
+        let found: Vec<_> = p.problems.iter().map(|p| (p.line, p.column, p.message.as_str())).collect();
+        assert_eq!(found[0], (1, Some(14), "invalid JSON (key must be a string); fix the line or remove it"));
+        assert_eq!(
+            found[1],
+            (
+                2,
+                None,
+                "expected one JSON object per line, found an array; remove the line, or re-run the \
+                       evaluation to rewrite the log"
+            )
+        );
+    }
+
+    /// A cheap stand-in for the fuzzer: truncated and damaged real files never panic.
+    #[test]
+    fn never_panics_on_damaged_files() {
+        let run = RunInfo::default();
+        for bytes in [read(PYTHIA_70M), toy("results_").1, toy("samples_toy_add_mc_2").1] {
+            for cut in (0..bytes.len()).step_by(211) {
+                let mut damaged = bytes.clone();
+                damaged[cut] = [b'"', b'\\', b'{', 0xff, b'N', b','][cut % 6];
+                for b in [&bytes[..cut], &damaged[..]] {
+                    let _ = (is_results(b), parse_results("f", b), run_info("f", b));
+                    let _ = parse_samples("f", b, "t", &run, Some("doc.x.y"));
+                }
+            }
+        }
+        assert!(!results(&"[".repeat(100_000)).problems.is_empty());
+    }
+}
