@@ -132,8 +132,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE")]
     pub params_file: Option<PathBuf>,
 
-    /// Field of an lm-evaluation-harness sample's `doc` that identifies an item across
-    /// subtasks (default: doc_id).
+    /// What identifies an item across subtasks: a column of item-level tables (default
+    /// `item`), or a field of an lm-evaluation-harness sample's `doc` (default doc_id).
     #[arg(long, value_name = "FIELD")]
     pub join_on: Option<String>,
 

@@ -420,15 +420,25 @@ fn csv_headers(head: &[u8], delimiter: u8) -> Vec<String> {
     }
 }
 
+/// The header that identifies items: `--join-on`, else `--col item=...`, else `item`.
+fn item_header(options: &IngestOptions) -> &str {
+    options.join_on.as_deref().unwrap_or_else(|| {
+        options.columns.iter().rev().find(|m| m.role == Role::Item).map_or("item", |m| m.header.as_str())
+    })
+}
+
 fn is_item_header(header: &str, options: &IngestOptions) -> bool {
-    let name =
-        options.columns.iter().rev().find(|m| m.role == Role::Item).map_or("item", |m| m.header.as_str());
-    header.eq_ignore_ascii_case(name)
+    header.eq_ignore_ascii_case(item_header(options))
 }
 
 /// The item-level roles' headers; model, params, subtask, item and correct are required.
 fn item_columns(path: &str, headers: &[String], options: &IngestOptions) -> Result<ItemColumns, IngestError> {
-    let fields = resolve_roles(path, headers, &options.columns)?;
+    // `--join-on COLUMN` names the item column of a table, as `--col item=COLUMN` does.
+    let mut mappings = options.columns.clone();
+    if let Some(join_on) = &options.join_on {
+        mappings.push(super::ColumnMapping { role: Role::Item, header: join_on.clone() });
+    }
+    let fields = resolve_roles(path, headers, &mappings)?;
     let found = super::found_headers(headers);
     let header = |role: Role| fields.get(&role).map(|&i| headers[i].clone());
     let required = |role: Role| {

@@ -6,6 +6,7 @@
 //! Reference values come from `tests/reference/spine_reference.txt`.
 
 mod bad_inputs;
+mod formats;
 mod readme;
 mod stats;
 mod util;
