@@ -6,7 +6,9 @@
 //! - `<name>_compound.png`: subtasks, the smooth `mean` and the strict compounds on one
 //!   0–100% axis: the emergence "mirage" in one picture;
 //! - `<name>_compound_log.png`: the same rates on a log axis, where a strict product of
-//!   smoothly improving subtasks is a steady, unremarkable line.
+//!   smoothly improving subtasks is a steady, unremarkable line;
+//! - `<name>_independence.png` (item-level inputs): the items' all-correct rate against
+//!   the product of subtask rates that independence predicts.
 
 mod chart;
 pub mod theme;
@@ -378,6 +380,9 @@ fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static s
             },
         ));
     }
+    if let Some(spec) = independence_chart(report, g, &subtitle, &footer) {
+        charts.push(("independence", spec));
+    }
     if !other_compounds.is_empty() {
         charts.push((
             "editdist",
@@ -394,6 +399,63 @@ fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static s
         ));
     }
     charts
+}
+
+/// Item-level inputs: the items' observed all-correct rate, with its exact intervals,
+/// against the product of the subtask rates that independence predicts.
+fn independence_chart(report: &Report, g: &Group, subtitle: &str, footer: &str) -> Option<ChartSpec> {
+    let key = &g.key;
+    let checks: Vec<&crate::analyze::independence::IndependenceCheck> = report
+        .analysis
+        .independence
+        .iter()
+        .filter(|c| {
+            c.task == key.task && c.family == key.family && c.metric == key.metric && c.shots == key.shots
+        })
+        .collect();
+    if checks.is_empty() {
+        return None;
+    }
+    let mut observed = Line::observed(
+        "all subtasks correct on the same item (observed)".into(),
+        theme::VERMILLION,
+        4,
+        checks.iter().map(|c| (c.params, c.joint_rate)).collect(),
+    );
+    observed.errors = checks.iter().filter_map(|c| c.joint_ci.map(|(lo, hi)| (c.params, lo, hi))).collect();
+    let mut product = Line::observed(
+        "product of subtask rates (independence)".into(),
+        theme::BLACK,
+        3,
+        checks.iter().map(|c| (c.params, c.independence_prediction)).collect(),
+    );
+    product.dashed = true;
+    let iccs: Vec<f64> = checks.iter().filter_map(|c| c.icc).collect();
+    let mut notes = Vec::new();
+    if let (Some(lo), Some(hi)) =
+        (iccs.iter().copied().reduce(f64::min), iccs.iter().copied().reduce(f64::max))
+    {
+        notes.push(format!(
+            "Intra-class correlation ICC(3,1) of the items' outcomes across subtasks: {lo:.2} to {hi:.2} \
+             over sizes (0: independent subtasks)."
+        ));
+    }
+    let outside = checks.iter().filter(|c| c.prediction_in_ci == Some(false)).count();
+    notes.push(format!(
+        "The product lies outside the observed rate's {:.0}% exact interval at {outside} of {} sizes.",
+        report.analysis.options.confidence * 100.0,
+        checks.len()
+    ));
+    Some(ChartSpec {
+        title: format!("{}: do subtasks fail independently?", key.task),
+        subtitle: subtitle.to_string(),
+        footer: footer.to_string(),
+        y_label: format!("{} (%)", key.metric),
+        y_axis: YAxis::Percent,
+        lines: vec![product, observed],
+        notes,
+        hlines: Vec::new(),
+    })
 }
 
 #[cfg(test)]
