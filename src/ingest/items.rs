@@ -130,6 +130,11 @@ pub fn read_items(
         ItemSource::Records(r) => r.first().map(|r| r.file.clone()).unwrap_or_default(),
     };
     let whole = |message: String| vec![Problem { file: shown.clone(), line: 0, column: None, message }];
+    // Clean files take one typed pass; anything it cannot vouch for (a cell that does not
+    // parse, an invalid or repeated row, a bad parameter count) goes the located way below.
+    if let Ok(Some(data)) = fast_path(&source, columns, default_task) {
+        return Ok(data);
+    }
     let mut scan = Scan::new(&source, columns, default_task, false).map_err(|e| whole(polars_message(&e)))?;
     // Records the csv crate cannot read (too many fields, bytes that are not UTF-8): polars
     // stops at the first without saying where, so the file is searched for all of them.
@@ -194,6 +199,104 @@ pub fn read_items(
 
 fn polars_message(e: &PolarsError) -> String {
     format!("cannot read the item-level data: {e}")
+}
+
+/// One typed scan, no row index, grouped only by the key columns the file has: the
+/// common case of a clean file. `Ok(None)` when the file needs the located path.
+fn fast_path(source: &ItemSource, columns: &ItemColumns, default_task: &str) -> PolarsResult<Option<ItemData>> {
+    let raw = match source {
+        ItemSource::Csv { path, delimiter } => {
+            let schema = Schema::from_iter([Field::new(columns.correct.as_str().into(), DataType::Float64)]);
+            LazyCsvReader::new(PlRefPath::new(path.as_str()))
+                .with_has_header(true)
+                .with_separator(*delimiter)
+                .with_infer_schema_length(Some(0))
+                .with_dtype_overwrite(Some(Arc::new(schema)))
+                .with_missing_is_null(true)
+                .finish()?
+        }
+        ItemSource::Parquet { path } => LazyFrame::scan_parquet(PlRefPath::new(path.as_str()), Default::default())?,
+        ItemSource::Records(_) => return Ok(None),
+    };
+    let text = |name: &str| col(name).cast(DataType::String);
+    let mut select = vec![text(&columns.model).alias("model"), text(&columns.params).alias("params")];
+    let mut keys = vec![col("model"), col("params")];
+    let mut missing: Vec<Expr> = Vec::new();
+    for (name, default, alias) in [
+        (&columns.task, Some(default_task), "task"),
+        (&columns.family, Some("all"), "family"),
+        (&columns.metric, Some("accuracy"), "metric"),
+        (&columns.shots, None, "shots"),
+    ] {
+        match (name, default) {
+            (Some(h), Some(d)) => select.push(text(h).fill_null(lit(d.to_string())).alias(alias)),
+            (Some(h), None) => select.push(text(h).alias(alias)),
+            (None, Some(d)) => missing.push(lit(d.to_string()).alias(alias)),
+            (None, None) => missing.push(lit(NULL).cast(DataType::String).alias(alias)),
+        }
+        if name.is_some() {
+            keys.push(col(alias));
+        }
+    }
+    select.extend([
+        text(&columns.subtask).alias("subtask"),
+        text(&columns.item).alias("item"),
+        col(&columns.correct).cast(DataType::Float64).alias("correct"),
+    ]);
+    let base = raw.select(select);
+    let counts = base.clone().select([len().alias("rows"), invalid_row().sum().alias("invalid")]);
+    let binary = col("correct").eq(lit(0.0)).or(col("correct").eq(lit(1.0)));
+    let mut by_subtask = keys.clone();
+    by_subtask.push(col("subtask"));
+    let rates = base
+        .clone()
+        .group_by(by_subtask)
+        .agg([len().alias("n"), col("correct").sum().alias("sum"), binary.not().sum().alias("graded")])
+        .with_columns(missing.clone())
+        .with_column(lit(0u32).cast(DataType::UInt32).alias("first"))
+        .sort(["model", "task", "family", "metric", "shots", "subtask"], Default::default());
+    let mut by_item = keys.clone();
+    by_item.push(col("item"));
+    let mut by_k = keys.clone();
+    by_k.push(col("k"));
+    let histogram = base
+        .clone()
+        .group_by(by_item)
+        .agg([
+            len().alias("k"),
+            col("subtask").n_unique().alias("distinct"),
+            col("correct").min().alias("joint"),
+            col("correct").sum().alias("row_sum"),
+            (col("correct") * col("correct")).sum().alias("sq_sum"),
+        ])
+        .group_by(by_k)
+        .agg([
+            len().alias("items"),
+            col("joint").sum().alias("joint_sum"),
+            (col("row_sum") * col("row_sum")).sum().alias("row_sq_sum"),
+            col("sq_sum").sum().alias("sq_sum"),
+            col("distinct").neq(col("k").cast(DataType::UInt32)).sum().alias("repeats"),
+        ])
+        .with_columns(missing)
+        .sort(["model", "task", "family", "metric", "shots", "k"], Default::default());
+    // The streaming engine reads the file in morsels: memory stays bounded by the groups,
+    // not the rows.
+    let frames = collect_all_with(vec![counts, rates, histogram], Engine::Streaming)?;
+    let rows = u64_at(&frames[0], "rows")?;
+    if u64_at(&frames[0], "invalid")? > 0 || frames[2].column("repeats")?.cast(&DataType::UInt64)?.u64()?.sum() > Some(0)
+    {
+        return Ok(None);
+    }
+    let rates = raw_rates(&frames[1])?;
+    let joint = raw_joint(&frames[2], &rates)?;
+    if joint.iter().any(|j| j.complete < j.items) {
+        return Ok(None);
+    }
+    let (rates, joint, problems) = resolve_params(rates, joint);
+    if !problems.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(ItemData { rates, joint, rows_read: rows, rows_used: rows, problems: Vec::new() }))
 }
 
 /// The canonical lazy frame: one column per role, defaults filled in, a row index.
@@ -427,8 +530,12 @@ fn inner_join() -> JoinArgs {
 }
 
 fn collect_all(plans: Vec<LazyFrame>) -> PolarsResult<Vec<DataFrame>> {
+    collect_all_with(plans, Engine::Auto)
+}
+
+fn collect_all_with(plans: Vec<LazyFrame>, engine: Engine) -> PolarsResult<Vec<DataFrame>> {
     let opt = plans.first().map(|p| p.get_current_optimizations()).unwrap_or_default();
-    LazyFrame::collect_all_with_engine(plans.into_iter().map(|p| p.logical_plan).collect(), Engine::Auto, opt)
+    LazyFrame::collect_all_with_engine(plans.into_iter().map(|p| p.logical_plan).collect(), engine, opt)
 }
 
 fn u64_at(df: &DataFrame, name: &str) -> PolarsResult<u64> {
