@@ -203,7 +203,11 @@ fn polars_message(e: &PolarsError) -> String {
 
 /// One typed scan, no row index, grouped only by the key columns the file has: the
 /// common case of a clean file. `Ok(None)` when the file needs the located path.
-fn fast_path(source: &ItemSource, columns: &ItemColumns, default_task: &str) -> PolarsResult<Option<ItemData>> {
+fn fast_path(
+    source: &ItemSource,
+    columns: &ItemColumns,
+    default_task: &str,
+) -> PolarsResult<Option<ItemData>> {
     let raw = match source {
         ItemSource::Csv { path, delimiter } => {
             let schema = Schema::from_iter([Field::new(columns.correct.as_str().into(), DataType::Float64)]);
@@ -215,7 +219,9 @@ fn fast_path(source: &ItemSource, columns: &ItemColumns, default_task: &str) -> 
                 .with_missing_is_null(true)
                 .finish()?
         }
-        ItemSource::Parquet { path } => LazyFrame::scan_parquet(PlRefPath::new(path.as_str()), Default::default())?,
+        ItemSource::Parquet { path } => {
+            LazyFrame::scan_parquet(PlRefPath::new(path.as_str()), Default::default())?
+        }
         ItemSource::Records(_) => return Ok(None),
     };
     let text = |name: &str| col(name).cast(DataType::String);
@@ -283,7 +289,8 @@ fn fast_path(source: &ItemSource, columns: &ItemColumns, default_task: &str) -> 
     // not the rows.
     let frames = collect_all_with(vec![counts, rates, histogram], Engine::Streaming)?;
     let rows = u64_at(&frames[0], "rows")?;
-    if u64_at(&frames[0], "invalid")? > 0 || frames[2].column("repeats")?.cast(&DataType::UInt64)?.u64()?.sum() > Some(0)
+    if u64_at(&frames[0], "invalid")? > 0
+        || frames[2].column("repeats")?.cast(&DataType::UInt64)?.u64()?.sum() > Some(0)
     {
         return Ok(None);
     }
