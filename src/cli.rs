@@ -100,7 +100,7 @@ pub struct AnalyzeArgs {
     /// Read the column named HEADER as ROLE (repeatable).
     ///
     /// Roles: model, params, subtask, score, task, family, metric, n, correct, flops,
-    /// shots. Example: --col model=model_name --col family=model_family
+    /// shots, item. Example: --col model=model_name --col family=model_family
     #[arg(long = "col", value_name = "ROLE=HEADER")]
     pub columns: Vec<ColumnMapping>,
 
