@@ -33,6 +33,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
+use super::json_text::{describe, position};
+
 use super::parse_params;
 use super::record::{Parsed, Problem, ScoreRecord, Skipped};
 
@@ -95,7 +97,7 @@ pub fn parse_scores(file: &str, bytes: &[u8]) -> Parsed<ScoreRecord> {
     let text = match std::str::from_utf8(content) {
         Ok(text) => text,
         Err(e) => {
-            let (line, column) = locate(content, e.valid_up_to());
+            let (line, column) = position(content, e.valid_up_to());
             out.problems.push(problem(
                 line,
                 Some(column),
@@ -576,27 +578,6 @@ fn place(pointer: &str) -> String {
 /// A key as a JSON Pointer reference token (RFC 6901 §4).
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
-}
-
-/// 1-based line and byte column of `offset`.
-fn locate(bytes: &[u8], offset: usize) -> (u64, usize) {
-    let before = bytes.get(..offset).unwrap_or(bytes);
-    let lines = super::lines::LineIndex::new(bytes);
-    let line = lines.line_of(offset as u64);
-    let start = before.iter().rposition(|&b| b == b'\n' || b == b'\r').map_or(0, |s| s + 1);
-    (line, offset - start + 1)
-}
-
-/// A JSON value as messages show it.
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {s:?}"),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
 }
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ use std::path::{Path, PathBuf};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{Map, Value};
 
+use super::json_text::{describe, position};
+
 use super::parse_params;
 use super::record::{ItemRecord, Parsed, Problem, ScoreRecord, Skipped};
 
@@ -921,27 +923,6 @@ fn locate(text: &str) -> Locations {
         i += 1;
     }
     at
-}
-
-/// 1-based line and byte column of `offset`.
-fn position(bytes: &[u8], offset: usize) -> (u64, usize) {
-    let before = bytes.get(..offset).unwrap_or(bytes);
-    let ends = |i: usize, b: u8| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-    let line = 1 + before.iter().enumerate().filter(|&(i, &b)| ends(i, b)).count() as u64;
-    let start = before.iter().rposition(|&b| b == b'\n' || b == b'\r').map_or(0, |s| s + 1);
-    (line, offset - start + 1)
-}
-
-/// A JSON value as messages show it.
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {s:?}"),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 pub mod bigbench;
 mod detect;
 pub mod items;
+mod json_text;
 mod lines;
 pub mod lmeval;
 mod params;
