@@ -324,11 +324,10 @@ fn params_file(options: &IngestOptions) -> Result<BTreeMap<String, f64>, IngestE
     let Some(file) = &options.params_file else { return Ok(BTreeMap::new()) };
     let shown = file.display().to_string();
     let bytes = std::fs::read(file).map_err(|source| IngestError::Io { path: shown.clone(), source })?;
-    let table = read_tidy_like_params(&shown, &bytes)?;
-    Ok(table)
+    read_params_csv(&shown, &bytes)
 }
 
-fn read_tidy_like_params(shown: &str, bytes: &[u8]) -> Result<BTreeMap<String, f64>, IngestError> {
+fn read_params_csv(shown: &str, bytes: &[u8]) -> Result<BTreeMap<String, f64>, IngestError> {
     let content = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let index = super::lines::LineIndex::new(bytes);
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(content);

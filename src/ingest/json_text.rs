@@ -1,4 +1,4 @@
-//! Text positions and value descriptions shared by the JSON readers (lm-evaluation-harness,
+//! Text positions, value descriptions and number hints shared by the JSON readers (lm-evaluation-harness,
 //! BIG-bench): serde_json values carry no positions, so the readers locate keys in the
 //! raw text and report them with these.
 
@@ -23,6 +23,22 @@ pub fn describe(value: &Value) -> String {
         Value::Array(_) => "an array".into(),
         Value::Object(_) => "an object".into(),
     }
+}
+
+/// What to write instead of a score written as a spreadsheet shows it: `"45%"` → the
+/// fraction 0.45 (the JSON formats' rates are fractions, so `--percent` does not apply);
+/// `"0,7"` → 0.7.
+pub fn spreadsheet_number(s: &str) -> Option<String> {
+    let s = s.trim();
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if let Some(percent) = s.strip_suffix('%').map(str::trim_end).and_then(|p| p.parse::<f64>().ok()) {
+        // Rounded so that 7.1% reads 0.071, not 0.07100000000000001.
+        let fraction = (percent / 100.0 * 1e12).round() / 1e12;
+        return percent.is_finite().then(|| format!("write the fraction {fraction}, unquoted"));
+    }
+    let (whole, decimals) = s.split_once(',')?;
+    (digits(whole.trim_start_matches('-')) && digits(decimals))
+        .then(|| format!("use a decimal point, unquoted: {whole}.{decimals}"))
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ use std::path::{Path, PathBuf};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{Map, Value};
 
-use super::json_text::{describe, position};
+use super::json_text::{describe, position, spreadsheet_number};
 
 use super::parse_params;
 use super::record::{ItemRecord, Parsed, Problem, ScoreRecord, Skipped};
@@ -685,22 +685,6 @@ fn judge(metric: &str, base: &str, value: &Value, written: Option<&str>) -> Verd
     } else {
         Verdict::Skip(format!("metric {metric:?} is {score}, not a rate in [0, 1]; emerge analyses rates"))
     }
-}
-
-/// What to write instead of a score written as a spreadsheet shows it: `"45%"` → the
-/// fraction 0.45 (the harness's rates are fractions, so `--percent` does not apply);
-/// `"0,7"` → 0.7.
-fn spreadsheet_number(s: &str) -> Option<String> {
-    let s = s.trim();
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    if let Some(percent) = s.strip_suffix('%').map(str::trim_end).and_then(|p| p.parse::<f64>().ok()) {
-        // Rounded so that 7.1% reads 0.071, not 0.07100000000000001.
-        let fraction = (percent / 100.0 * 1e12).round() / 1e12;
-        return percent.is_finite().then(|| format!("write the fraction {fraction}, unquoted"));
-    }
-    let (whole, decimals) = s.split_once(',')?;
-    (digits(whole.trim_start_matches('-')) && digits(decimals))
-        .then(|| format!("use a decimal point, unquoted: {whole}.{decimals}"))
 }
 
 /// The item key of a sample line: `doc_id`, or the `join_on` field of `doc`.
