@@ -9,6 +9,7 @@ use crate::analyze::{AnalyzeOptions, CiMethod, XAxis, DEFAULT_SEED};
 use crate::cmd::analyze::AnalyzeConfig;
 use crate::compose::Operator;
 use crate::ingest::{ColumnMapping, Format, IngestOptions, OnError};
+use crate::render::ImageFormat;
 
 /// Shown at the end of `emerge analyze --help`; the README carries the same lines.
 const ANALYZE_EXAMPLES: &str = "\
@@ -53,6 +54,65 @@ pub enum Command {
     Analyze(Box<AnalyzeArgs>),
     Power(PowerArgs),
     Simulate(SimulateArgs),
+    Figures(FiguresArgs),
+}
+
+/// Shown at the end of `emerge figures --help`.
+const FIGURES_EXAMPLES: &str = "\
+Examples:
+
+  emerge figures
+
+  emerge figures --check
+
+  emerge figures --out /tmp/figures --chart-format png";
+
+/// Regenerate the numbered paper figures from datasets/, byte for byte.
+///
+/// Draws figures 1–9 (listed in figures/README.md, which it also writes) from the
+/// files in --datasets only, as PNG and SVG, and writes their SHA-256 to
+/// <OUT>/MANIFEST. With --check, draws them into memory instead and exits 1 naming
+/// every file whose hash differs from the manifest.
+#[derive(Debug, Args)]
+#[command(after_long_help = FIGURES_EXAMPLES)]
+pub struct FiguresArgs {
+    /// Directory for the figures, README.md and MANIFEST; created if needed.
+    #[arg(long, value_name = "DIR", default_value = "figures")]
+    pub out: PathBuf,
+
+    /// Compare with <OUT>/MANIFEST instead of writing; exit 1 naming any figure that differs.
+    #[arg(long)]
+    pub check: bool,
+
+    /// The bundled datasets directory.
+    #[arg(long, value_name = "DIR", default_value = "datasets")]
+    pub datasets: PathBuf,
+
+    /// Image formats, comma-separated.
+    #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "png,svg")]
+    pub chart_format: Vec<ImageFormat>,
+}
+
+impl FiguresArgs {
+    pub fn into_config(self) -> crate::figures::FiguresConfig {
+        crate::figures::FiguresConfig {
+            datasets: self.datasets,
+            out: self.out,
+            check: self.check,
+            formats: dedup(self.chart_format),
+        }
+    }
+}
+
+/// The formats in the order given, each once.
+fn dedup(formats: Vec<ImageFormat>) -> Vec<ImageFormat> {
+    let mut out: Vec<ImageFormat> = Vec::new();
+    for f in formats {
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    out
 }
 
 /// Compose per-subtask scores into compound metrics and measure their emergence.
@@ -142,8 +202,12 @@ pub struct AnalyzeArgs {
     pub out: PathBuf,
 
     /// Do not draw charts.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "chart_format")]
     pub no_charts: bool,
+
+    /// Chart image formats, comma-separated: png, svg.
+    #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "png")]
+    pub chart_format: Vec<ImageFormat>,
 
     /// Do not print the summary (files are still written).
     #[arg(long, short)]
@@ -381,7 +445,7 @@ impl AnalyzeArgs {
                 join_on: self.join_on,
             },
             out_dir: self.out,
-            charts: !self.no_charts,
+            chart_formats: if self.no_charts { Vec::new() } else { dedup(self.chart_format) },
             quiet: self.quiet,
             stats,
         }

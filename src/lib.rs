@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod compose;
 pub mod export;
+pub mod figures;
 pub mod ingest;
 pub mod render;
 pub mod report;
@@ -32,6 +33,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Analyze(args) => cmd::analyze::run(&(*args).into_config(), out).map(|_| ()),
         cli::Command::Power(args) => cmd::power::run(&args.into_query(), out),
+        cli::Command::Figures(args) => figures::run(&args.into_config(), out),
         cli::Command::Simulate(args) => {
             let file = args.out.clone();
             cmd::simulate::run(&args.into_simulation()?, &file, out)

@@ -19,7 +19,8 @@ pub struct AnalyzeConfig {
     pub operators: Vec<Operator>,
     pub ingest: IngestOptions,
     pub out_dir: PathBuf,
-    pub charts: bool,
+    /// Image formats to draw charts in; empty for none.
+    pub chart_formats: Vec<ImageFormat>,
     pub quiet: bool,
     pub stats: AnalyzeOptions,
 }
@@ -34,8 +35,8 @@ pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report
     let report = Report::new(&dataset, &config.operators, analysis);
 
     let mut written = export::export_all(&report, &config.out_dir)?;
-    if config.charts {
-        written.extend(render::render_report(&report, &config.out_dir, &[ImageFormat::Png])?);
+    if !config.chart_formats.is_empty() {
+        written.extend(render::render_report(&report, &config.out_dir, &config.chart_formats)?);
     }
     if !config.quiet {
         export::terminal::write_summary(out, &report)?;

@@ -51,3 +51,31 @@ pub const AXIS_PX: f64 = 30.0;
 pub const TICK_PX: f64 = 26.0;
 pub const LEGEND_PX: f64 = 25.0;
 pub const FOOTER_PX: f64 = 20.0;
+pub const PANEL_TITLE_PX: f64 = 28.0;
+pub const LABEL_PX: f64 = 22.0;
+
+/// Viridis (van der Walt & Smith, matplotlib), perceptually uniform and readable in
+/// grey and under colour-vision deficiencies: the eleven stops at 0, 0.1, ..., 1.
+const VIRIDIS: [(u8, u8, u8); 11] = [
+    (0x44, 0x01, 0x54),
+    (0x48, 0x24, 0x75),
+    (0x41, 0x44, 0x87),
+    (0x35, 0x5f, 0x8d),
+    (0x2a, 0x78, 0x8e),
+    (0x21, 0x91, 0x8c),
+    (0x22, 0xa8, 0x84),
+    (0x44, 0xbf, 0x70),
+    (0x7a, 0xd1, 0x51),
+    (0xbd, 0xdf, 0x26),
+    (0xfd, 0xe7, 0x25),
+];
+
+/// The viridis colour at `t` in [0, 1], interpolated linearly between stops.
+pub fn viridis(t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0) * 10.0;
+    let i = (t.floor() as usize).min(9);
+    let f = t - i as f64;
+    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    let mix = |x: u8, y: u8| (f64::from(x) + f * (f64::from(y) - f64::from(x))).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}

@@ -1,0 +1,383 @@
+//! The charts of one group (task × family × metric × shots) of an analysis.
+
+use plotters::style::RGBColor;
+
+use super::chart::{Figure, Line, Panel, RefLine, Scale, Stroke};
+use super::{surface, theme};
+use crate::analyze::independence::IndependenceCheck;
+use crate::analyze::{AnalyzeOptions, Outcome, Series, SeriesKind, XAxis};
+use crate::compose::{Group, GroupKey, OperatorKind};
+use crate::report::Report;
+
+pub fn points(s: &Series) -> Vec<(f64, f64)> {
+    s.points.iter().map(|p| (p.params, p.value)).collect()
+}
+
+/// Interval bars of the points that have intervals.
+fn errors(s: &Series) -> Vec<(f64, f64, f64)> {
+    s.points.iter().filter_map(|p| p.ci.map(|(lo, hi)| (p.params, lo, hi))).collect()
+}
+
+/// Points on the composed-model curve: 80 steps across the observed sizes.
+const CURVE_STEPS: usize = 80;
+
+/// The composed model of a compound as a dashed curve with its interval band.
+/// Drawn only on the params axis: fits against FLOPs have no place on it.
+fn composed_line(s: &Series, color: RGBColor, options: &AnalyzeOptions) -> Option<Line> {
+    let c = s.composed.as_ref()?;
+    if options.x_axis != XAxis::Params {
+        return None;
+    }
+    let (lo, hi) = (c.x.iter().copied().reduce(f64::min)?, c.x.iter().copied().reduce(f64::max)?);
+    let grid: Vec<f64> = (0..=CURVE_STEPS).map(|i| lo + (hi - lo) * i as f64 / CURVE_STEPS as f64).collect();
+    let points = grid.iter().map(|&x| (10f64.powf(x), c.model.predict(x))).collect();
+    let band = grid
+        .iter()
+        .filter_map(|&x| c.model.band(x, options.confidence).map(|(a, b)| (10f64.powf(x), a, b)))
+        .collect();
+    // Dark over the compound's own colour: the curve usually runs through the points.
+    let label = format!("composed subtask trends ({}), {:.0}% band", s.name, options.confidence * 100.0);
+    Some(Line { band_color: Some(color), band, ..Line::curve(label, theme::BLACK, 2, points) })
+}
+
+/// Subtask lines: coloured and listed when few, grey and summarised when many.
+pub fn subtask_lines(subtasks: &[&Series], emphasised: bool) -> Vec<Line> {
+    let many = subtasks.len() > theme::SERIES.len();
+    subtasks
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (color, label, in_legend) = if many || !emphasised {
+                let label = match subtasks {
+                    [only] => format!("subtask: {}", only.name),
+                    _ => format!("subtasks ({})", subtasks.len()),
+                };
+                (theme::LIGHT_GREY, label, i == 0)
+            } else {
+                (theme::SERIES[i % theme::SERIES.len()], s.name.clone(), true)
+            };
+            let mut line = Line::observed(label, color, if emphasised && !many { 3 } else { 2 }, points(s));
+            line.in_legend = in_legend;
+            if emphasised && !many {
+                line.errors = errors(s);
+            }
+            line
+        })
+        .collect()
+}
+
+/// The colour a compound is drawn in: blue for the smooth mean, vermillion for the
+/// strict all-correct, the rest of the palette for the others in turn.
+pub fn compound_colors(compounds: &[&Series]) -> Vec<RGBColor> {
+    let mut palette =
+        [theme::BLUISH_GREEN, theme::ORANGE, theme::REDDISH_PURPLE, theme::SKY_BLUE].iter().cycle();
+    compounds
+        .iter()
+        .map(|s| match s.name.as_str() {
+            "mean" => theme::BLUE,
+            "all" => theme::VERMILLION,
+            _ => *palette.next().expect("cycle never ends"),
+        })
+        .collect()
+}
+
+/// Compound lines, the strict ones drawn boldest and last, each followed by its
+/// composed-model curve when it has one.
+pub fn compound_lines(compounds: &[&Series], options: &AnalyzeOptions) -> Vec<Line> {
+    let mut lines: Vec<(u8, Vec<Line>)> = compounds
+        .iter()
+        .zip(compound_colors(compounds))
+        .map(|(s, color)| {
+            let (rank, width) = match s.name.as_str() {
+                "mean" => (1, 5),
+                "all" => (2, 5),
+                _ => (0, 4),
+            };
+            let label = format!("{} ({})", describe(s), s.name);
+            let mut line = Line::observed(label, color, width, points(s));
+            line.errors = errors(s);
+            let mut lines = vec![line];
+            lines.extend(composed_line(s, color, options));
+            (rank, lines)
+        })
+        .collect();
+    lines.sort_by_key(|(rank, _)| *rank);
+    lines.into_iter().flat_map(|(_, l)| l).collect()
+}
+
+pub fn describe(s: &Series) -> String {
+    match s.name.parse::<crate::compose::Operator>() {
+        Ok(op) if op.kind() == OperatorKind::Mean => "subtask mean".into(),
+        Ok(op) => op.describe(),
+        Err(_) => s.name.clone(),
+    }
+}
+
+/// Says which legend entries are hidden under another line with identical points.
+pub fn coincidence_notes(lines: &[Line]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut done = vec![false; lines.len()];
+    for i in 0..lines.len() {
+        if done[i] || !lines[i].in_legend {
+            continue;
+        }
+        let same: Vec<usize> = (i..lines.len())
+            .filter(|&j| {
+                lines[j].in_legend && lines[j].points == lines[i].points && lines[j].label != lines[i].label
+            })
+            .collect();
+        if !same.is_empty() {
+            let mut names = vec![lines[i].label.clone()];
+            for j in same {
+                done[j] = true;
+                names.push(lines[j].label.clone());
+            }
+            notes.push(format!("Identical values, lines coincide: {}.", names.join(", ")));
+        }
+    }
+    notes
+}
+
+/// The compounds' detection floor as a reference line: the highest floor among
+/// their points (the smallest evaluation), where any point has one.
+pub fn detection_floor(compounds: &[&Series]) -> Option<RefLine> {
+    let (floor, n) = compounds
+        .iter()
+        .flat_map(|s| &s.points)
+        .filter_map(|p| Some((p.detection_floor?, p.n?)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(RefLine {
+        at: floor,
+        label: format!("detection floor, {n} items ({})", crate::units::fmt_percent(floor)),
+        color: theme::GREY,
+    })
+}
+
+/// The chance level given with `--chance`, as a reference line.
+pub fn chance_line(options: &AnalyzeOptions) -> Option<RefLine> {
+    options.chance.map(|c| RefLine {
+        at: c,
+        label: format!("chance ({})", crate::units::fmt_percent(c)),
+        color: theme::GREY,
+    })
+}
+
+/// "family F · metric M · S-shot · N models".
+pub fn subtitle(key: &GroupKey, models: usize) -> String {
+    let shots = key.shots.as_deref().map(|s| format!(" · {s}-shot")).unwrap_or_default();
+    format!("family {} · metric {}{shots} · {models} models", key.family, key.metric)
+}
+
+pub fn footer(report: &Report) -> String {
+    format!("emerge {} · data: {}", env!("CARGO_PKG_VERSION"), report.input.path)
+}
+
+/// Copies of `lines` with the points (and band and interval ends) that `scale` cannot
+/// show left out, and a note saying how many points that was.
+pub fn shown_on(scale: &Scale, lines: &[Line], what: &str) -> (Vec<Line>, Option<String>) {
+    let ok = |y: f64| scale.forward(y).is_finite();
+    let hidden = lines.iter().flat_map(|l| &l.points).filter(|(_, y)| !ok(*y)).count();
+    let lines = lines
+        .iter()
+        .cloned()
+        .map(|mut l| {
+            l.points.retain(|(_, y)| ok(*y));
+            l.band.retain(|(_, lo, hi)| ok(*lo) && ok(*hi));
+            l
+        })
+        .collect();
+    let note = (hidden > 0)
+        .then(|| format!("{hidden} values of {what} cannot be shown on this axis and are left out."));
+    (lines, note)
+}
+
+pub fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'static str, Figure)> {
+    let options = &report.analysis.options;
+    let key = &g.key;
+    let subtitle = subtitle(key, g.models.len());
+    let footer = footer(report);
+    let of_kind =
+        |kind: SeriesKind| -> Vec<&Series> { series.iter().copied().filter(|s| s.kind == kind).collect() };
+    let subtasks = of_kind(SeriesKind::Subtask);
+    let task_level = of_kind(SeriesKind::Task);
+    let compounds = of_kind(SeriesKind::Compound);
+    let rate_compounds: Vec<&Series> = compounds.iter().copied().filter(|s| s.is_rate).collect();
+    let other_compounds: Vec<&Series> = compounds.iter().copied().filter(|s| !s.is_rate).collect();
+    let task_lines = || {
+        task_level.iter().map(|s| {
+            let mut line = Line::observed("task-level score".into(), theme::BLACK, 4, points(s));
+            line.stroke = Stroke::Dashed;
+            line.errors = errors(s);
+            line
+        })
+    };
+    let y_label = format!("{} (%)", key.metric);
+    let single = |title: String, panel: Panel, notes: Vec<String>| {
+        Figure::single(title, subtitle.clone(), footer.clone(), panel, notes)
+    };
+    let mut charts = Vec::new();
+    if !subtasks.is_empty() || !task_level.is_empty() {
+        let mut lines = subtask_lines(&subtasks, true);
+        lines.extend(task_lines());
+        let notes = coincidence_notes(&lines);
+        let mut panel = Panel::over_params(Scale::Percent, y_label.clone(), lines);
+        panel.hlines.extend(chance_line(options));
+        charts.push(("subtasks", single(format!("{}: subtask scores", key.task), panel, notes)));
+    }
+    if !rate_compounds.is_empty() {
+        let mut lines = subtask_lines(&subtasks, false);
+        lines.extend(task_lines());
+        lines.extend(compound_lines(&rate_compounds, options));
+        let mut notes = coincidence_notes(&lines);
+        // Charts state findings; why a verdict could not be reached is in the summary.
+        let verdict = report.analysis.verdicts.iter().find(|v| v.key == g.key);
+        if let Some(v) = verdict.filter(|v| v.outcome != Outcome::Insufficient) {
+            let p = match v.p_adjusted {
+                Some(p) if p < 0.001 => " (adjusted p < 0.001)".to_string(),
+                Some(p) => format!(" (adjusted p = {p:.3})"),
+                None => String::new(),
+            };
+            notes.push(format!("Verdict, {} of smooth subtask trends: {}{p}.", v.operator, v.text));
+        }
+        let incomplete = rate_compounds.iter().map(|s| g.models.len() - s.points.len()).max().unwrap_or(0);
+        if incomplete > 0 {
+            notes.push(format!("{incomplete} models lack a subtask score and have no compound value."));
+        }
+        charts.push((
+            "compound",
+            single(
+                format!("{}: strict vs smooth compound", key.task),
+                Panel::over_params(Scale::Percent, y_label.clone(), lines.clone()),
+                notes.clone(),
+            ),
+        ));
+        let (log_lines, hidden) = shown_on(&Scale::LogPercent, &lines, "zero");
+        let mut panel =
+            Panel::over_params(Scale::LogPercent, format!("{} (%, log scale)", key.metric), log_lines);
+        panel.hlines.extend(detection_floor(&rate_compounds));
+        charts.push((
+            "compound_log",
+            single(
+                format!("{}: compound on a log scale", key.task),
+                panel,
+                notes.iter().cloned().chain(hidden).collect(),
+            ),
+        ));
+        let (logit_lines, hidden) = shown_on(&Scale::Logit, &lines, "exactly 0% or 100%");
+        let mut logit_notes = notes;
+        logit_notes.push(
+            "A logit axis stretches both ends: a logistic trend is a straight line, and a rate near 0% \
+             or near 100% keeps its detail."
+                .into(),
+        );
+        charts.push((
+            "compound_logit",
+            single(
+                format!("{}: compound on a logit scale", key.task),
+                Panel::over_params(Scale::Logit, format!("{} (%, logit scale)", key.metric), logit_lines),
+                logit_notes.into_iter().chain(hidden).collect(),
+            ),
+        ));
+        if let Some(figure) = surface_chart(key, &rate_compounds, subtitle.clone(), footer.clone()) {
+            charts.push(("surface", figure));
+        }
+    }
+    if let Some(spec) = independence_chart(report, g, &subtitle, &footer) {
+        charts.push(("independence", spec));
+    }
+    if !other_compounds.is_empty() {
+        charts.push((
+            "editdist",
+            single(
+                format!("{}: expected edit distance", key.task),
+                Panel::over_params(
+                    Scale::Linear,
+                    "tokens wrong (lower is better)".into(),
+                    compound_lines(&other_compounds, options),
+                ),
+                Vec::new(),
+            ),
+        ));
+    }
+    charts
+}
+
+/// The `all` compound's models placed on the emergence surface: the per-subtask rate
+/// each implies, P^(1/k), at k subtasks.
+fn surface_chart(key: &GroupKey, compounds: &[&Series], subtitle: String, footer: String) -> Option<Figure> {
+    let all = compounds.iter().find(|s| s.name == "all")?;
+    let k = all.subtasks_composed?;
+    let path: Vec<f64> = all.points.iter().filter_map(|p| p.implied_subtask_rate).collect();
+    if path.is_empty() {
+        return None;
+    }
+    let (first, last) = (path[0], path[path.len() - 1]);
+    let label = format!(
+        "{}: k = {k}, implied per-subtask rate {} → {}",
+        key.task,
+        crate::units::fmt_percent(first),
+        crate::units::fmt_percent(last)
+    );
+    let panel = surface::panel((2 * k).max(10), &[surface::Trajectory { label, k, rates: path }]);
+    Some(Figure::single(
+        format!("{}: where the models sit on the emergence surface", key.task),
+        subtitle,
+        footer,
+        panel,
+        surface::notes(k),
+    ))
+}
+
+/// Item-level inputs: the items' observed all-correct rate, with its exact intervals,
+/// against the product of the subtask rates that independence predicts.
+fn independence_chart(report: &Report, g: &Group, subtitle: &str, footer: &str) -> Option<Figure> {
+    let key = &g.key;
+    let checks: Vec<&IndependenceCheck> = report
+        .analysis
+        .independence
+        .iter()
+        .filter(|c| {
+            c.task == key.task && c.family == key.family && c.metric == key.metric && c.shots == key.shots
+        })
+        .collect();
+    if checks.is_empty() {
+        return None;
+    }
+    let mut observed = Line::observed(
+        "all subtasks correct on the same item (observed)".into(),
+        theme::VERMILLION,
+        4,
+        checks.iter().map(|c| (c.params, c.joint_rate)).collect(),
+    );
+    observed.errors = checks.iter().filter_map(|c| c.joint_ci.map(|(lo, hi)| (c.params, lo, hi))).collect();
+    let mut product = Line::observed(
+        "product of subtask rates (independence)".into(),
+        theme::BLACK,
+        3,
+        checks.iter().map(|c| (c.params, c.independence_prediction)).collect(),
+    );
+    product.stroke = Stroke::Dashed;
+    let iccs: Vec<f64> = checks.iter().filter_map(|c| c.icc).collect();
+    let mut notes = Vec::new();
+    if let (Some(lo), Some(hi)) =
+        (iccs.iter().copied().reduce(f64::min), iccs.iter().copied().reduce(f64::max))
+    {
+        notes.push(format!(
+            "Intra-class correlation ICC(3,1) of the items' outcomes across subtasks: {lo:.2} to {hi:.2} \
+             over sizes (0: independent subtasks)."
+        ));
+    }
+    let outside = checks.iter().filter(|c| c.prediction_in_ci == Some(false)).count();
+    notes.push(format!(
+        "The product lies outside the observed rate's {:.0}% exact interval at {outside} of {} sizes.",
+        report.analysis.options.confidence * 100.0,
+        checks.len()
+    ));
+    Some(Figure::single(
+        format!("{}: do subtasks fail independently?", key.task),
+        subtitle.to_string(),
+        footer.to_string(),
+        Panel::over_params(Scale::Percent, format!("{} (%)", key.metric), vec![product, observed]),
+        notes,
+    ))
+}
