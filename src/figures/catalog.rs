@@ -225,6 +225,16 @@ fn seed_example(d: &Datasets) -> anyhow::Result<Figure> {
     let (m0, m1) = ends(mean)?;
     let (log_lines, _) = shown_on(&Scale::LogPercent, &lines, "zero");
     let mut notes = coincidence_notes(&lines);
+    let under_mean = subtasks.iter().all(|s| {
+        s.points.len() == mean.points.len()
+            && s.points.iter().zip(&mean.points).all(|(a, b)| (a.value - b.value).abs() < 1e-12)
+    });
+    if under_mean {
+        notes.push(format!(
+            "The {} subtasks have identical scores: their grey lines lie under the mean.",
+            subtasks.len()
+        ));
+    }
     let panels = vec![
         titled(Panel::over_params(Scale::Percent, "accuracy (%)".into(), lines), "(a) linear y"),
         titled(

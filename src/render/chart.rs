@@ -1066,7 +1066,8 @@ mod tests {
 
     #[test]
     fn linear_ticks_are_round() {
-        assert_eq!(labels(&Scale::Linear, 0.0, 4.3), ["0", "0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4"]);
+        assert_eq!(labels(&Scale::Linear, 0.0, 4.3), ["0", "1", "2", "3", "4"]);
+        assert_eq!(labels(&Scale::Linear, 0.0, 2.2), ["0", "0.5", "1", "1.5", "2"]);
         assert_eq!(labels(&Scale::Linear, -2.0, 10.0), ["-2", "0", "2", "4", "6", "8", "10"]);
         assert_eq!(labels(&Scale::Percent, 0.0, 1.0).len(), 11);
     }
@@ -1075,7 +1076,7 @@ mod tests {
     fn symlog_ticks_are_powers_of_ten_both_ways() {
         assert_eq!(
             labels(&Scale::SymLog, -30.0, 5e5),
-            ["-10", "-1", "0", "1", "10", "100", "1000", "10000", "1e5"]
+            ["-10", "-1", "1", "10", "100", "1000", "10000", "1e5"]
         );
         let s = Scale::SymLog;
         for v in [-123.0, -1.0, 0.0, 0.5, 9.0, 1e6] {

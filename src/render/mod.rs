@@ -14,6 +14,7 @@ mod chart;
 pub mod group;
 pub mod overview;
 pub mod surface;
+mod svg_text;
 pub mod theme;
 
 use std::path::{Path, PathBuf};
@@ -86,7 +87,9 @@ pub fn encode(spec: &Figure, format: ImageFormat) -> Result<Vec<u8>, RenderError
                 let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
                 draw(&root, spec).map_err(|e| fail(e.to_string()))?;
             }
-            Ok(svg.into_bytes())
+            let (regular, bold) = theme::fonts();
+            let outlined = svg_text::outline_text(&svg, &regular, &bold).map_err(|e| fail(e.to_string()))?;
+            Ok(outlined.into_bytes())
         }
     }
 }
@@ -180,6 +183,41 @@ pub fn slug(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample() -> Figure {
+        let line =
+            Line::observed("T5 & Flan-T5 ≥ 5 · ρ".into(), theme::BLUE, 3, vec![(1e8, 0.1), (1e10, 0.4)]);
+        let mut panel = Panel::over_params(Scale::Logit, "accuracy (%)".into(), vec![line]);
+        panel.hlines.push(RefLine { at: 0.25, label: "chance".into(), color: theme::GREY });
+        Figure::single("A title".into(), "a subtitle".into(), "a footer".into(), panel, vec!["a note".into()])
+    }
+
+    #[test]
+    fn svg_text_is_outlined_and_output_is_deterministic() {
+        let svg = String::from_utf8(encode(&sample(), ImageFormat::Svg).unwrap()).unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(!svg.contains("<text"), "text left for the viewer's fonts");
+        assert!(svg.matches("<path").count() > 10);
+        assert_eq!(svg.as_bytes(), encode(&sample(), ImageFormat::Svg).unwrap());
+    }
+
+    #[test]
+    fn png_is_the_figure_size_and_deterministic() {
+        let png = encode(&sample(), ImageFormat::Png).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        // IHDR: width and height, big-endian, at bytes 16..24.
+        let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+        assert_eq!((width, height), theme::SIZE);
+        assert!(width >= 1600);
+        assert_eq!(png, encode(&sample(), ImageFormat::Png).unwrap());
+    }
+
+    #[test]
+    fn image_formats_parse() {
+        assert_eq!("SVG".parse::<ImageFormat>(), Ok(ImageFormat::Svg));
+        assert!("jpeg".parse::<ImageFormat>().unwrap_err().contains("png or svg"));
+    }
 
     #[test]
     fn slugs_are_file_safe() {

@@ -2,7 +2,8 @@
 //!
 //! Fonts are compiled in (DejaVu Sans, Bitstream Vera licence, assets/fonts/) and
 //! registered with plotters' ab_glyph backend, so charts render identically on a
-//! machine without system fonts. Colours are the Okabe–Ito palette (Okabe & Ito 2008),
+//! machine without system fonts; SVG text is converted to outlines of the same glyphs
+//! (svg_text.rs), so SVGs do not depend on the viewer's fonts either. Colours are the Okabe–Ito palette (Okabe & Ito 2008),
 //! distinguishable under the common colour-vision deficiencies.
 
 use std::sync::Once;
@@ -12,6 +13,15 @@ use plotters::style::{FontStyle, RGBColor};
 pub const FONT: &str = "sans-serif";
 static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// The bundled fonts as glyph sources: the SVG encoder outlines text with them.
+pub fn fonts() -> (ab_glyph::FontRef<'static>, ab_glyph::FontRef<'static>) {
+    // Compiled in and known to parse, as in `register_fonts`.
+    let parse = |bytes: &'static [u8]| {
+        ab_glyph::FontRef::try_from_slice(bytes).unwrap_or_else(|_| unreachable!("bundled fonts are valid"))
+    };
+    (parse(REGULAR), parse(BOLD))
+}
 
 /// Registers the bundled fonts once per process.
 pub fn register_fonts() {
