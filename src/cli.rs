@@ -65,7 +65,7 @@ Examples:
 
   emerge figures --check
 
-  emerge figures --out /tmp/figures --chart-format png";
+  emerge figures --out figures-png --chart-format png";
 
 /// Regenerate the numbered paper figures from datasets/, byte for byte.
 ///
@@ -131,8 +131,8 @@ fn dedup(formats: Vec<ImageFormat>) -> Vec<ImageFormat> {
 /// Headers match case-insensitively. Rows with an empty subtask are task-level scores,
 /// analysed as their own series. Scores are fractions in [0, 1] unless --percent.
 ///
-/// Writes summary.json, series.csv, series.parquet and PNG charts to --out and
-/// prints a summary.
+/// Writes summary.json, series.csv, series.parquet and charts (PNG; SVG with
+/// --chart-format) to --out and prints a summary.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment, after_long_help = ANALYZE_EXAMPLES)]
 pub struct AnalyzeArgs {

@@ -947,8 +947,21 @@ fn draw_legend<DB: DrawingBackend>(
     }
     let note_font = (FONT, theme::FOOTER_PX).into_font().color(&theme::GREY);
     y += 10;
-    for note in &figure.notes {
-        for text in wrap(note, 34) {
+    // Notes stop above the footer line; what does not fit is in summary.json.
+    let bottom = area.dim_in_pixel().1 as i32 - 40;
+    let lines: Vec<Vec<String>> = figure.notes.iter().map(|n| wrap(n, 34)).collect();
+    let total = lines.len();
+    for (i, note) in lines.into_iter().enumerate() {
+        let fits = y + 26 * note.len() as i32 <= bottom - if i + 1 < total { 26 } else { 0 };
+        if !fits {
+            area.draw(&Text::new(
+                format!("({} more: see summary.json)", total - i),
+                (10, y),
+                note_font.clone(),
+            ))?;
+            break;
+        }
+        for text in note {
             area.draw(&Text::new(text, (10, y), note_font.clone()))?;
             y += 26;
         }

@@ -31,12 +31,16 @@ fn composed_line(s: &Series, color: RGBColor, options: &AnalyzeOptions) -> Optio
     let (lo, hi) = (c.x.iter().copied().reduce(f64::min)?, c.x.iter().copied().reduce(f64::max)?);
     let grid: Vec<f64> = (0..=CURVE_STEPS).map(|i| lo + (hi - lo) * i as f64 / CURVE_STEPS as f64).collect();
     let points = grid.iter().map(|&x| (10f64.powf(x), c.model.predict(x))).collect();
-    let band = grid
+    let band: Vec<(f64, f64, f64)> = grid
         .iter()
         .filter_map(|&x| c.model.band(x, options.confidence).map(|(a, b)| (10f64.powf(x), a, b)))
         .collect();
     // Dark over the compound's own colour: the curve usually runs through the points.
-    let label = format!("composed subtask trends ({}), {:.0}% band", s.name, options.confidence * 100.0);
+    let label = if band.is_empty() {
+        format!("composed subtask trends ({})", s.name)
+    } else {
+        format!("composed subtask trends ({}), {:.0}% band", s.name, options.confidence * 100.0)
+    };
     Some(Line { band_color: Some(color), band, ..Line::curve(label, theme::BLACK, 2, points) })
 }
 
@@ -281,6 +285,9 @@ pub fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'stat
         if let Some(figure) = surface_chart(key, &rate_compounds, subtitle.clone(), footer.clone()) {
             charts.push(("surface", figure));
         }
+        if let Some(figure) = resolution_chart(key, &rate_compounds, subtitle.clone(), footer.clone()) {
+            charts.push(("resolution", figure));
+        }
     }
     if let Some(spec) = independence_chart(report, g, &subtitle, &footer) {
         charts.push(("independence", spec));
@@ -306,7 +313,8 @@ pub fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'stat
 /// each implies, P^(1/k), at k subtasks.
 fn surface_chart(key: &GroupKey, compounds: &[&Series], subtitle: String, footer: String) -> Option<Figure> {
     let all = compounds.iter().find(|s| s.name == "all")?;
-    let k = all.subtasks_composed?;
+    // One subtask is no compound: the surface has nothing to show.
+    let k = all.subtasks_composed.filter(|&k| k >= 2)?;
     let path: Vec<f64> = all.points.iter().filter_map(|p| p.implied_subtask_rate).collect();
     if path.is_empty() {
         return None;
@@ -325,6 +333,89 @@ fn surface_chart(key: &GroupKey, compounds: &[&Series], subtitle: String, footer
         footer,
         panel,
         surface::notes(k),
+    ))
+}
+
+/// Item counts on the x axis of the resolution chart: 10 to 10 million.
+const RESOLUTION_ITEMS: (f64, f64) = (10.0, 1e7);
+
+/// Where the compounds' values sit against the resolution floor of an evaluation:
+/// the rate 1 − 2^(−1/n) under which n items most likely show no success at all,
+/// over n, with each value at its own item count and a marker at the count its
+/// smallest value needs. Drawn when the compounds have item counts.
+fn resolution_chart(
+    key: &GroupKey,
+    compounds: &[&Series],
+    subtitle: String,
+    footer: String,
+) -> Option<Figure> {
+    use crate::analyze::resolution::detection_floor;
+    let with_n: Vec<(&Series, Vec<(f64, f64)>)> = compounds
+        .iter()
+        .map(|s| {
+            (*s, s.points.iter().filter_map(|p| Some((p.n? as f64, p.value))).filter(|p| p.1 > 0.0).collect())
+        })
+        .filter(|(_, pts): &(&Series, Vec<(f64, f64)>)| !pts.is_empty())
+        .collect();
+    if with_n.is_empty() {
+        return None;
+    }
+    // From 10 items to ten times the largest count in play (the data's, or the count
+    // the smallest value needs), at most 10 million.
+    let needs = |v: f64| std::f64::consts::LN_2 / -(-v).ln_1p();
+    let largest =
+        with_n.iter().flat_map(|(_, pts)| pts.iter().map(|&(n, v)| n.max(needs(v)))).fold(0.0f64, f64::max);
+    let lo = RESOLUTION_ITEMS.0;
+    let hi = (10.0 * largest).clamp(1e3, RESOLUTION_ITEMS.1);
+    let steps = 120;
+    let floor: Vec<(f64, f64)> = (0..=steps)
+        .map(|i| lo * (hi / lo).powf(i as f64 / steps as f64))
+        .filter_map(|n| detection_floor(n).map(|f| (n, f)))
+        .collect();
+    let mut floor_line = Line::curve("detection floor, 1 − 2^(−1/n)".into(), theme::BLACK, 3, floor);
+    floor_line.stroke = Stroke::Solid;
+    let mut lines = vec![floor_line];
+    let mut vlines = Vec::new();
+    let mut notes =
+        vec!["Under the detection floor, an evaluation of n items most likely shows no success at all."
+            .to_string()];
+    let all: Vec<&Series> = with_n.iter().map(|(s, _)| *s).collect();
+    for ((s, pts), color) in with_n.iter().zip(compound_colors(&all)) {
+        let mut line =
+            Line::observed(format!("{} ({}), at its item count", describe(s), s.name), color, 3, pts.clone());
+        line.stroke = Stroke::Dotted;
+        lines.push(line);
+        let smallest = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+        // floor(n) = v  ⇔  n = ln 2 / −ln(1 − v).
+        let needed = needs(smallest);
+        if needed.is_finite() && needed >= lo && needed <= hi {
+            vlines.push(RefLine {
+                at: needed,
+                label: format!(
+                    "items for {} ({}) to show at all",
+                    s.name,
+                    crate::units::fmt_percent(smallest)
+                ),
+                color,
+            });
+        }
+        notes.push(format!(
+            "{}: its smallest value, {}, needs about {} items before one success is more likely than none.",
+            s.name,
+            crate::units::fmt_percent(smallest),
+            crate::units::fmt_params(needed.ceil())
+        ));
+    }
+    let mut panel = Panel::over_params(Scale::LogPercent, format!("{} (%, log scale)", key.metric), lines);
+    panel.x_label = "items in the evaluation, n (log scale)".into();
+    panel.x_range = Some((lo, hi));
+    panel.vlines = vlines;
+    Some(Figure::single(
+        format!("{}: can the evaluation resolve the compound?", key.task),
+        subtitle,
+        footer,
+        panel,
+        notes,
     ))
 }
 

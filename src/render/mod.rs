@@ -1,14 +1,22 @@
-//! Render: the last pipeline stage for pictures. Builds a [`ChartSpec`] per chart from
-//! the report and encodes it as PNG (or SVG) with plotters.
+//! Render: the last pipeline stage for pictures. Builds a [`Figure`] per chart from the
+//! report and encodes it as PNG or SVG with plotters (`chart.rs` draws, `svg_text.rs`
+//! turns SVG text into glyph outlines).
 //!
-//! Charts per group (task × family × metric × shots):
-//! - `<name>_subtasks.png`: every subtask against parameters;
-//! - `<name>_compound.png`: subtasks, the smooth `mean` and the strict compounds on one
+//! Charts per group (task × family × metric × shots), in `group.rs`:
+//! - `<name>_subtasks`: every subtask against parameters;
+//! - `<name>_compound`: subtasks, the smooth `mean` and the strict compounds on one
 //!   0–100% axis: the emergence "mirage" in one picture;
-//! - `<name>_compound_log.png`: the same rates on a log axis, where a strict product of
-//!   smoothly improving subtasks is a steady, unremarkable line;
-//! - `<name>_independence.png` (item-level inputs): the items' all-correct rate against
-//!   the product of subtask rates that independence predicts.
+//! - `<name>_compound_log`, `<name>_compound_logit`: the same rates on a log axis, where
+//!   a strict product of smoothly improving subtasks is a steady line, and on a logit
+//!   axis, where a logistic trend is straight;
+//! - `<name>_surface`: the emergence surface p^k with the models on it (`surface.rs`);
+//! - `<name>_resolution`: the compounds against the detection floor of n items;
+//! - `<name>_independence` (item-level inputs): the items' all-correct rate against
+//!   the product of subtask rates that independence predicts;
+//! - `<name>_editdist`: edit-distance compounds.
+//!
+//! Across groups, in `overview.rs`: `<task>_families` (families side by side) and
+//! `emergence_scores` (every series' emergence score by metric).
 
 mod chart;
 pub mod group;

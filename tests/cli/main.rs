@@ -381,8 +381,19 @@ fn task_family_and_metric_columns_make_separate_groups() {
     assert_values(in_group("words", "alpha", "accuracy", "all"), &[0.1, 0.4]);
     assert_values(in_group("words", "alpha", "bleu", "all"), &[0.15, 0.35]);
 
-    let pngs = wd.out_files().into_iter().filter(|f| f.ends_with(".png")).count();
-    assert_eq!(pngs, 4 * 3, "each group gets its own three charts: {:?}", wd.out_files());
+    // Each group gets its own four charts (no emergence surface: one subtask is no
+    // compound); the task with two families gets them side by side; one chart of
+    // emergence scores covers every series.
+    let pngs: Vec<String> = wd.out_files().into_iter().filter(|f| f.ends_with(".png")).collect();
+    let mut expected: Vec<String> = ["arith_alpha", "arith_beta", "words_accuracy", "words_bleu"]
+        .iter()
+        .flat_map(|g| {
+            ["subtasks", "compound", "compound_log", "compound_logit"].map(|c| format!("{g}_{c}.png"))
+        })
+        .chain(["arith_families.png".to_string(), "emergence_scores.png".to_string()])
+        .collect();
+    expected.sort();
+    assert_eq!(pngs, expected);
 }
 
 #[test]

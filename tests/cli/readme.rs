@@ -44,6 +44,9 @@ fn emerge(dir: &Path, args: &[&str]) -> std::process::Output {
 fn workdir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary directory");
     copy_tree(&root().join("datasets"), &dir.path().join("datasets"));
+    std::fs::create_dir_all(dir.path().join("figures")).expect("mkdir figures");
+    std::fs::copy(root().join("figures/MANIFEST"), dir.path().join("figures/MANIFEST"))
+        .expect("copy MANIFEST");
     for f in ["scores.csv", "harness.csv", "bad.csv"] {
         std::fs::copy(root().join("tests/data/readme").join(f), dir.path().join(f)).expect("copy fixture");
     }
@@ -82,7 +85,9 @@ fn every_emerge_analyze_example_runs() {
     let examples: Vec<String> = commands(&readme())
         .into_iter()
         .filter(|c| {
-            ["emerge analyze ", "emerge power ", "emerge simulate "].iter().any(|p| c.starts_with(p))
+            ["emerge analyze ", "emerge power ", "emerge simulate ", "emerge figures"]
+                .iter()
+                .any(|p| c.starts_with(p))
                 && !c.contains("bad.csv")
         })
         .collect();
@@ -96,7 +101,7 @@ fn every_emerge_analyze_example_runs() {
 
 #[test]
 fn help_examples_appear_in_the_readme() {
-    for command in ["analyze", "power", "simulate"] {
+    for command in ["analyze", "power", "simulate", "figures"] {
         help_examples_of(command);
     }
 }
@@ -131,14 +136,24 @@ fn bad_input_transcript_is_what_emerge_prints() {
 }
 
 #[test]
-fn readme_chart_is_the_one_emerge_draws() {
-    let dir = workdir();
-    let out = emerge(dir.path(), &["analyze", "datasets/seed_example.csv", "--quiet"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let drawn = std::fs::read(dir.path().join("emerge-out/seed_example_compound.png")).expect("chart drawn");
-    let shown = std::fs::read(root().join("docs/seed_example_compound.png")).expect("README image");
-    assert!(
-        drawn == shown,
-        "docs/seed_example_compound.png is stale: copy emerge-out/seed_example_compound.png over it"
-    );
+fn readme_images_are_committed_figures() {
+    // `emerge figures --check` (tests/figures.rs) keeps every file in figures/MANIFEST
+    // identical to what emerge draws; the README shows only such files.
+    let text = readme();
+    let manifest = std::fs::read_to_string(root().join("figures/MANIFEST")).expect("figures/MANIFEST");
+    let images: Vec<&str> = text
+        .split("](")
+        .skip(1)
+        .filter_map(|s| s.split(')').next())
+        .filter(|p| p.ends_with(".png"))
+        .collect();
+    assert!(images.contains(&"figures/fig1_seed_example.png"), "{images:?}");
+    assert!(images.contains(&"figures/fig4_bbh_architectures.png"), "{images:?}");
+    for image in images {
+        let name = image.strip_prefix("figures/").unwrap_or_else(|| panic!("{image} is not under figures/"));
+        assert!(
+            manifest.lines().any(|l| l.ends_with(&format!("  {name}"))),
+            "{image} is not in figures/MANIFEST"
+        );
+    }
 }
