@@ -116,11 +116,18 @@ pub fn render_report(
             charts.push((format!("{stem}_{suffix}"), spec));
         }
     }
-    for (task, spec) in overview::families(report) {
-        charts.push((format!("{}_families", slug(&task)), spec));
+    for (stem, spec) in overview::families(report) {
+        charts.push((format!("{stem}_families"), spec));
     }
     charts
         .extend(overview::emergence_distribution(report).map(|spec| ("emergence_scores".to_string(), spec)));
+    // A group named like a cross-group chart ("x_families") must not overwrite it.
+    for i in 0..charts.len() {
+        let clashes = charts[..i].iter().filter(|(s, _)| *s == charts[i].0).count();
+        if clashes > 0 {
+            charts[i].0 = format!("{}_{}", charts[i].0, clashes + 1);
+        }
+    }
     write_charts(&charts, dir, formats)
 }
 

@@ -5,7 +5,7 @@ use super::chart::{Figure, Line, Panel, Scale, Shape, Strip};
 use super::group::{chance_line, compound_lines, footer, subtask_lines};
 use super::theme;
 use crate::analyze::{Series, SeriesKind};
-use crate::compose::Group;
+use crate::compose::{Group, GroupKey};
 use crate::report::Report;
 
 /// Pixel size of a figure of `panels` panels in `columns` columns, with a legend column.
@@ -16,7 +16,8 @@ pub fn grid_size(panels: usize, columns: usize) -> (u32, u32) {
 }
 
 /// One figure per (task, metric, shots) evaluated in more than one family: a panel per
-/// family on a shared 0–100% axis, subtasks in grey under the compounds.
+/// family on a shared 0–100% axis, subtasks in grey under the compounds. Returned with
+/// a file stem unique among them.
 pub fn families(report: &Report) -> Vec<(String, Figure)> {
     let groups = &report.analysis.groups;
     let mut out = Vec::new();
@@ -52,11 +53,22 @@ pub fn families(report: &Report) -> Vec<(String, Figure)> {
                 }));
                 lines.extend(compound_lines(&compounds, options));
                 let mut panel = Panel::over_params(Scale::Percent, format!("{} (%)", g.key.metric), lines);
-                panel.title = format!("{} ({} models)", g.key.family, g.models.len());
+                let n = g.models.len();
+                panel.title = format!("{} ({n} model{})", g.key.family, if n == 1 { "" } else { "s" });
                 panel.hlines.extend(chance_line(options));
                 panel
             })
             .collect();
+        // One size axis for every panel, so that the families' sizes compare.
+        let sizes = || members.iter().flat_map(|&j| groups[j].models.iter().map(|m| m.params));
+        let (lo, hi) = (sizes().fold(f64::INFINITY, f64::min), sizes().fold(0.0, f64::max));
+        let mut panels = panels;
+        if lo.is_finite() && lo > 0.0 {
+            let pad = ((hi / lo).log10() * 0.06).max(0.1);
+            for p in &mut panels {
+                p.x_range = Some((lo / 10f64.powf(pad), hi * 10f64.powf(pad)));
+            }
+        }
         let key = &groups[i].key;
         let shots = key.shots.as_deref().map(|s| format!(" · {s}-shot")).unwrap_or_default();
         let columns = panels.len().min(3);
@@ -70,9 +82,23 @@ pub fn families(report: &Report) -> Vec<(String, Figure)> {
             notes: Vec::new(),
             size,
         };
-        out.push((key.task.clone(), figure));
+        out.push((key.clone(), figure));
     }
-    out
+    // File stems: the task, plus the metric and shots where the task has several.
+    let keys: Vec<GroupKey> = out.iter().map(|(k, _)| k.clone()).collect();
+    out.into_iter()
+        .map(|(key, figure)| {
+            let same_task: Vec<&GroupKey> = keys.iter().filter(|k| k.task == key.task).collect();
+            let mut parts = vec![key.task.clone()];
+            if same_task.iter().any(|k| k.metric != key.metric) {
+                parts.push(key.metric.clone());
+            }
+            if same_task.iter().any(|k| k.shots != key.shots) {
+                parts.push(format!("{}shot", key.shots.as_deref().unwrap_or("na")));
+            }
+            (super::slug(&parts.join("_")), figure)
+        })
+        .collect()
 }
 
 /// The metric a series' emergence score is filed under: the compound operator for

@@ -397,6 +397,29 @@ fn task_family_and_metric_columns_make_separate_groups() {
 }
 
 #[test]
+fn families_side_by_side_get_one_chart_per_metric() {
+    let wd = Workdir::new();
+    wd.analyze(data("families_two_metrics.csv")).args(["--chart-format", "png,svg"]).assert().success();
+    let files = wd.out_files();
+    for name in ["t_acc_families", "t_acc_norm_families", "emergence_scores", "t_alpha_acc_surface"] {
+        for ext in ["png", "svg"] {
+            assert!(files.contains(&format!("{name}.{ext}")), "{name}.{ext} missing from {files:?}");
+        }
+    }
+    let svg = String::from_utf8(wd.read_out("t_acc_families.svg")).expect("UTF-8 SVG");
+    assert!(svg.starts_with("<svg") && !svg.contains("<text"), "SVG text is outlined");
+    let image = image::load_from_memory(&wd.read_out("t_acc_families.png")).expect("PNG decodes");
+    assert!(image.width() >= 1600, "{}", image.width());
+}
+
+#[test]
+fn chart_format_rejects_unknown_formats() {
+    let wd = Workdir::new();
+    let out = wd.analyze(seed()).args(["--chart-format", "png,jpeg"]).assert().code(2).get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("png or svg"));
+}
+
+#[test]
 fn a_missing_subtask_score_warns_and_leaves_no_compound_point() {
     let wd = Workdir::new();
     let output = wd.analyze(data("missing_cell.csv")).assert().success().get_output().clone();
