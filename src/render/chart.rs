@@ -954,11 +954,10 @@ fn draw_legend<DB: DrawingBackend>(
     for (i, note) in lines.into_iter().enumerate() {
         let fits = y + 26 * note.len() as i32 <= bottom - if i + 1 < total { 26 } else { 0 };
         if !fits {
-            area.draw(&Text::new(
-                format!("({} more: see summary.json)", total - i),
-                (10, y),
-                note_font.clone(),
-            ))?;
+            if y + 26 <= bottom {
+                let more = format!("({} more: see summary.json)", total - i);
+                area.draw(&Text::new(more, (10, y), note_font.clone()))?;
+            }
             break;
         }
         for text in note {

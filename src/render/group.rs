@@ -72,7 +72,19 @@ pub fn subtask_lines(subtasks: &[&Series], emphasised: bool) -> Vec<Line> {
 
 /// The colour a compound is drawn in: blue for the smooth mean, vermillion for the
 /// strict all-correct, the rest of the palette for the others in turn.
+/// Two or more compounds of one parametrised kind (`exact:1` … `exact:5`) are shaded
+/// along viridis instead, in order of their parameter, so that none share a colour.
 pub fn compound_colors(compounds: &[&Series]) -> Vec<RGBColor> {
+    use crate::compose::Operator;
+    let family = |s: &Series| -> Option<(u8, f64)> {
+        match s.name.parse::<Operator>().ok()?.kind() {
+            OperatorKind::Exact(l) => Some((0, f64::from(l))),
+            OperatorKind::EditDist(l) => Some((1, f64::from(l))),
+            OperatorKind::AtLeast(k) => Some((2, k as f64)),
+            OperatorKind::AllRho(r) => Some((3, r)),
+            _ => None,
+        }
+    };
     let mut palette =
         [theme::BLUISH_GREEN, theme::ORANGE, theme::REDDISH_PURPLE, theme::SKY_BLUE].iter().cycle();
     compounds
@@ -80,14 +92,36 @@ pub fn compound_colors(compounds: &[&Series]) -> Vec<RGBColor> {
         .map(|s| match s.name.as_str() {
             "mean" => theme::BLUE,
             "all" => theme::VERMILLION,
-            _ => *palette.next().expect("cycle never ends"),
+            _ => {
+                let sequence = family(s).map(|(kind, param)| {
+                    let mut params: Vec<f64> = compounds
+                        .iter()
+                        .filter_map(|o| family(o))
+                        .filter(|o| o.0 == kind)
+                        .map(|o| o.1)
+                        .collect();
+                    params.sort_by(f64::total_cmp);
+                    params.dedup();
+                    let rank = params.iter().position(|&p| p == param).unwrap_or(0);
+                    (rank, params.len())
+                });
+                match sequence {
+                    Some((rank, n)) if n >= 2 => theme::viridis(0.82 * rank as f64 / (n - 1) as f64),
+                    _ => *palette.next().expect("cycle never ends"),
+                }
+            }
         })
         .collect()
 }
 
+/// Composed-model bands drawn on one chart at most; beyond this they hide each other
+/// and the data, and only the curves are drawn (the bands stay in summary.json).
+const MAX_BANDS: usize = 2;
+
 /// Compound lines, the strict ones drawn boldest and last, each followed by its
 /// composed-model curve when it has one.
 pub fn compound_lines(compounds: &[&Series], options: &AnalyzeOptions) -> Vec<Line> {
+    let banded = compounds.iter().filter(|s| s.composed.is_some()).count() <= MAX_BANDS;
     let mut lines: Vec<(u8, Vec<Line>)> = compounds
         .iter()
         .zip(compound_colors(compounds))
@@ -101,7 +135,14 @@ pub fn compound_lines(compounds: &[&Series], options: &AnalyzeOptions) -> Vec<Li
             let mut line = Line::observed(label, color, width, points(s));
             line.errors = errors(s);
             let mut lines = vec![line];
-            lines.extend(composed_line(s, color, options));
+            lines.extend(composed_line(s, color, options).map(|mut c| {
+                if !banded {
+                    c.band.clear();
+                    // One legend entry for all of them: the curves are alike, black and dashed.
+                    c.label = "composed subtask trends (one per compound)".into();
+                }
+                c
+            }));
             (rank, lines)
         })
         .collect();
