@@ -48,7 +48,8 @@ pub fn panel(k_max: usize, paths: &[Trajectory]) -> Panel {
         line.in_legend = c == 0;
         line.stroke = Stroke::Dashed;
         lines.push(line);
-        let k_label = k_max as f64 - 0.2 * k_max as f64 / 5.0;
+        // Low enough that the contours have spread apart, between two rows of cells.
+        let k_label = (0.6 * k_max as f64).round() + 0.5;
         labels.push(Label {
             x: level.powf(1.0 / k_label),
             y: k_label,
