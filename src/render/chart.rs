@@ -10,7 +10,7 @@
 use std::ops::Range;
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -753,32 +753,31 @@ fn draw_labels<DB: DrawingBackend>(
 
 type Coord = Cartesian2d<Axis, Axis>;
 type Chart<'a, DB> = ChartContext<'a, DB, Coord>;
-type PlotArea<DB> = DrawingArea<DB, Coord>;
 
-fn draw_marker<DB: DrawingBackend>(
-    area: &PlotArea<DB>,
+/// A filled marker of `size` pixels centred on `p`, in any coordinate system (data
+/// coordinates in plots, pixels in the legend).
+fn draw_marker<DB: DrawingBackend, CT: CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
     shape: Shape,
-    p: (f64, f64),
+    p: CT::From,
     size: u32,
     color: RGBColor,
 ) -> DrawResult<DB::ErrorType> {
     let s = size as i32;
     let style = color.filled();
+    let at = EmptyElement::at(p);
     match shape {
-        Shape::Circle => area.draw(&Circle::new(p, size, style)),
-        Shape::Square => area.draw(&(EmptyElement::at(p) + Rectangle::new([(-s, -s), (s, s)], style))),
-        Shape::Triangle => area
-            .draw(&(EmptyElement::at(p) + Polygon::new(vec![(0, -s - 2), (-s - 1, s), (s + 1, s)], style))),
-        Shape::Diamond => area.draw(
-            &(EmptyElement::at(p)
-                + Polygon::new(vec![(0, -s - 2), (s + 2, 0), (0, s + 2), (-s - 2, 0)], style)),
-        ),
+        Shape::Circle => area.draw(&(at + Circle::new((0, 0), size, style))),
+        Shape::Square => area.draw(&(at + Rectangle::new([(-s, -s), (s, s)], style))),
+        Shape::Triangle => area.draw(&(at + Polygon::new(vec![(0, -s - 2), (-s - 1, s), (s + 1, s)], style))),
+        Shape::Diamond => {
+            area.draw(&(at + Polygon::new(vec![(0, -s - 2), (s + 2, 0), (0, s + 2), (-s - 2, 0)], style)))
+        }
     }
 }
 
-/// Sideways offsets in (−0.5, 0.5) for the points of a strip: evenly spread over the
-/// points' rank among equal-enough neighbours (a low-discrepancy sequence), so the
-/// picture is the same on every run.
+/// Sideways offset in (−0.5, 0.5) of a strip's i-th point: the golden-ratio sequence,
+/// which spreads any number of points evenly and is the same on every run.
 fn jitter(i: usize) -> f64 {
     const GOLDEN: f64 = 0.618_033_988_749_894_9;
     (i as f64 * GOLDEN).fract() - 0.5
@@ -915,7 +914,7 @@ fn draw_legend<DB: DrawingBackend>(
                     Stroke::Solid => area.draw(&PathElement::new(vec![(x0, mid), (x1, mid)], style))?,
                 }
                 if let Some(shape) = line.marker {
-                    legend_marker(area, shape, ((x0 + x1) / 2, mid), (line.width + 3).min(8), line.color)?;
+                    draw_marker(area, shape, ((x0 + x1) / 2, mid), (line.width + 3).min(8), line.color)?;
                 }
                 label(area, &line.label, &mut y)?;
             }
@@ -932,7 +931,7 @@ fn draw_legend<DB: DrawingBackend>(
             }
             Entry::Strip(s) => {
                 if s.points {
-                    legend_marker(area, s.shape, (40, mid), 8, s.color)?;
+                    draw_marker(area, s.shape, (40, mid), 8, s.color)?;
                 } else {
                     area.draw(&Rectangle::new([(20, mid - 12), (60, mid + 12)], s.color.mix(0.12).filled()))?;
                     area.draw(&Rectangle::new([(20, mid - 12), (60, mid + 12)], s.color.stroke_width(2)))?;
@@ -967,26 +966,6 @@ fn draw_legend<DB: DrawingBackend>(
         y += 8;
     }
     Ok(())
-}
-
-fn legend_marker<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    shape: Shape,
-    (x, y): (i32, i32),
-    size: u32,
-    color: RGBColor,
-) -> DrawResult<DB::ErrorType> {
-    let s = size as i32;
-    let style = color.filled();
-    match shape {
-        Shape::Circle => area.draw(&Circle::new((x, y), size, style)),
-        Shape::Square => area.draw(&Rectangle::new([(x - s, y - s), (x + s, y + s)], style)),
-        Shape::Triangle => {
-            area.draw(&Polygon::new(vec![(x, y - s - 2), (x - s - 1, y + s), (x + s + 1, y + s)], style))
-        }
-        Shape::Diamond => area
-            .draw(&Polygon::new(vec![(x, y - s - 2), (x + s + 2, y), (x, y + s + 2), (x - s - 2, y)], style)),
-    }
 }
 
 /// A vertical colour bar with decade labels; returns the next free y.
