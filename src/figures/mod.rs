@@ -232,6 +232,20 @@ mod tests {
     }
 
     #[test]
+    fn catalogue_is_numbered_in_order_with_unique_stems() {
+        for (i, def) in CATALOG.iter().enumerate() {
+            assert_eq!(usize::from(def.number), i + 1, "{}", def.stem);
+            assert!(def.stem.starts_with(&format!("fig{}_", def.number)), "{}", def.stem);
+            assert!(!def.sources.is_empty() && !def.caption.is_empty(), "{}", def.stem);
+        }
+        let readme = readme(&[ImageFormat::Png, ImageFormat::Svg]);
+        for def in CATALOG {
+            assert!(readme.contains(&format!("## Figure {}. {}", def.number, def.title)));
+            assert!(readme.contains(&format!("({}.svg)", def.stem)));
+        }
+    }
+
+    #[test]
     fn compare_names_every_kind_of_difference() {
         let old = "aa  one.png\nbb  two.png\ncc  gone.png\n";
         let new = "aa  one.png\nxx  two.png\ndd  new.png\n";
