@@ -201,101 +201,91 @@ fn polars_message(e: &PolarsError) -> String {
     format!("cannot read the item-level data: {e}")
 }
 
-/// One typed scan, no row index, grouped only by the key columns the file has: the
-/// common case of a clean file. `Ok(None)` when the file needs the located path.
+/// The typed projection the fast paths group: one column per role, defaults filled in.
+struct Projection {
+    base: LazyFrame,
+    /// The key columns the file has (model, params, and any of task, family, metric, shots).
+    keys: Vec<Expr>,
+    /// Constant columns for the keys it lacks, added after grouping.
+    missing: Vec<Expr>,
+}
+
+impl Projection {
+    /// One typed scan, no row index: `None` for inputs that are not files.
+    fn new(source: &ItemSource, columns: &ItemColumns, default_task: &str) -> PolarsResult<Option<Self>> {
+        let raw = match source {
+            ItemSource::Csv { path, delimiter } => {
+                let schema =
+                    Schema::from_iter([Field::new(columns.correct.as_str().into(), DataType::Float64)]);
+                LazyCsvReader::new(PlRefPath::new(path.as_str()))
+                    .with_has_header(true)
+                    .with_separator(*delimiter)
+                    .with_infer_schema_length(Some(0))
+                    .with_dtype_overwrite(Some(Arc::new(schema)))
+                    .with_missing_is_null(true)
+                    .finish()?
+            }
+            ItemSource::Parquet { path } => {
+                LazyFrame::scan_parquet(PlRefPath::new(path.as_str()), Default::default())?
+            }
+            ItemSource::Records(_) => return Ok(None),
+        };
+        let text = |name: &str| col(name).cast(DataType::String);
+        let mut select = vec![text(&columns.model).alias("model"), text(&columns.params).alias("params")];
+        let mut keys = vec![col("model"), col("params")];
+        let mut missing: Vec<Expr> = Vec::new();
+        for (name, default, alias) in [
+            (&columns.task, Some(default_task), "task"),
+            (&columns.family, Some("all"), "family"),
+            (&columns.metric, Some("accuracy"), "metric"),
+            (&columns.shots, None, "shots"),
+        ] {
+            match (name, default) {
+                (Some(h), Some(d)) => select.push(text(h).fill_null(lit(d.to_string())).alias(alias)),
+                (Some(h), None) => select.push(text(h).alias(alias)),
+                (None, Some(d)) => missing.push(lit(d.to_string()).alias(alias)),
+                (None, None) => missing.push(lit(NULL).cast(DataType::String).alias(alias)),
+            }
+            if name.is_some() {
+                keys.push(col(alias));
+            }
+        }
+        select.extend([
+            text(&columns.subtask).alias("subtask"),
+            text(&columns.item).alias("item"),
+            col(&columns.correct).cast(DataType::Float64).alias("correct"),
+        ]);
+        Ok(Some(Projection { base: raw.select(select), keys, missing }))
+    }
+
+    fn keys_and(&self, extra: &str) -> Vec<Expr> {
+        let mut keys = self.keys.clone();
+        keys.push(col(extra));
+        keys
+    }
+}
+
+/// The common case of a clean file, without the located bookkeeping. `Ok(None)` when the
+/// file needs the located path.
 fn fast_path(
     source: &ItemSource,
     columns: &ItemColumns,
     default_task: &str,
 ) -> PolarsResult<Option<ItemData>> {
-    let raw = match source {
-        ItemSource::Csv { path, delimiter } => {
-            let schema = Schema::from_iter([Field::new(columns.correct.as_str().into(), DataType::Float64)]);
-            LazyCsvReader::new(PlRefPath::new(path.as_str()))
-                .with_has_header(true)
-                .with_separator(*delimiter)
-                .with_infer_schema_length(Some(0))
-                .with_dtype_overwrite(Some(Arc::new(schema)))
-                .with_missing_is_null(true)
-                .finish()?
+    let Some(projection) = Projection::new(source, columns, default_task)? else { return Ok(None) };
+    let names = peek_subtasks(&projection)?;
+    let frames = if (1..=ONE_PASS_MAX_SUBTASKS).contains(&names.len()) {
+        match one_pass(&projection, &names)? {
+            Some(frames) => frames,
+            // A subtask the first rows did not show: the general path knows no names.
+            None => two_queries(&projection)?,
         }
-        ItemSource::Parquet { path } => {
-            LazyFrame::scan_parquet(PlRefPath::new(path.as_str()), Default::default())?
-        }
-        ItemSource::Records(_) => return Ok(None),
+    } else {
+        two_queries(&projection)?
     };
-    let text = |name: &str| col(name).cast(DataType::String);
-    let mut select = vec![text(&columns.model).alias("model"), text(&columns.params).alias("params")];
-    let mut keys = vec![col("model"), col("params")];
-    let mut missing: Vec<Expr> = Vec::new();
-    for (name, default, alias) in [
-        (&columns.task, Some(default_task), "task"),
-        (&columns.family, Some("all"), "family"),
-        (&columns.metric, Some("accuracy"), "metric"),
-        (&columns.shots, None, "shots"),
-    ] {
-        match (name, default) {
-            (Some(h), Some(d)) => select.push(text(h).fill_null(lit(d.to_string())).alias(alias)),
-            (Some(h), None) => select.push(text(h).alias(alias)),
-            (None, Some(d)) => missing.push(lit(d.to_string()).alias(alias)),
-            (None, None) => missing.push(lit(NULL).cast(DataType::String).alias(alias)),
-        }
-        if name.is_some() {
-            keys.push(col(alias));
-        }
-    }
-    select.extend([
-        text(&columns.subtask).alias("subtask"),
-        text(&columns.item).alias("item"),
-        col(&columns.correct).cast(DataType::Float64).alias("correct"),
-    ]);
-    let base = raw.select(select);
-    let counts = base.clone().select([len().alias("rows"), invalid_row().sum().alias("invalid")]);
-    let binary = col("correct").eq(lit(0.0)).or(col("correct").eq(lit(1.0)));
-    let mut by_subtask = keys.clone();
-    by_subtask.push(col("subtask"));
-    let rates = base
-        .clone()
-        .group_by(by_subtask)
-        .agg([len().alias("n"), col("correct").sum().alias("sum"), binary.not().sum().alias("graded")])
-        .with_columns(missing.clone())
-        .with_column(lit(0u32).cast(DataType::UInt32).alias("first"))
-        .sort(["model", "task", "family", "metric", "shots", "subtask"], Default::default());
-    let mut by_item = keys.clone();
-    by_item.push(col("item"));
-    let mut by_k = keys.clone();
-    by_k.push(col("k"));
-    let histogram = base
-        .clone()
-        .group_by(by_item)
-        .agg([
-            len().alias("k"),
-            col("subtask").n_unique().alias("distinct"),
-            col("correct").min().alias("joint"),
-            col("correct").sum().alias("row_sum"),
-            (col("correct") * col("correct")).sum().alias("sq_sum"),
-        ])
-        .group_by(by_k)
-        .agg([
-            len().alias("items"),
-            col("joint").sum().alias("joint_sum"),
-            (col("row_sum") * col("row_sum")).sum().alias("row_sq_sum"),
-            col("sq_sum").sum().alias("sq_sum"),
-            col("distinct").neq(col("k").cast(DataType::UInt32)).sum().alias("repeats"),
-        ])
-        .with_columns(missing)
-        .sort(["model", "task", "family", "metric", "shots", "k"], Default::default());
-    // The streaming engine reads the file in morsels: memory stays bounded by the groups,
-    // not the rows.
-    let frames = collect_all_with(vec![counts, rates, histogram], Engine::Streaming)?;
-    let rows = u64_at(&frames[0], "rows")?;
-    if u64_at(&frames[0], "invalid")? > 0
-        || frames[2].column("repeats")?.cast(&DataType::UInt64)?.u64()?.sum() > Some(0)
-    {
-        return Ok(None);
-    }
-    let rates = raw_rates(&frames[1])?;
-    let joint = raw_joint(&frames[2], &rates)?;
+    let Some((rows, rates, histogram)) = frames else { return Ok(None) };
+    let rates = raw_rates(&rates)?;
+    let joint = raw_joint(&histogram, &rates)?;
     if joint.iter().any(|j| j.complete < j.items) {
         return Ok(None);
     }
@@ -304,6 +294,179 @@ fn fast_path(
         return Ok(None);
     }
     Ok(Some(ItemData { rates, joint, rows_read: rows, rows_used: rows, problems: Vec::new() }))
+}
+
+/// Subtasks the one-pass aggregation spells out as columns, at most.
+const ONE_PASS_MAX_SUBTASKS: usize = 32;
+
+/// Rows read to learn the subtask names before the one pass.
+const PEEK_ROWS: IdxSize = 100_000;
+
+/// The distinct subtask names of the first rows, sorted.
+fn peek_subtasks(projection: &Projection) -> PolarsResult<Vec<String>> {
+    let peek = projection.base.clone().limit(PEEK_ROWS).select([col("subtask").unique()]);
+    let df = collect_all_with(vec![peek], Engine::Streaming)?.remove(0);
+    let mut names: Vec<String> = df.column("subtask")?.str()?.iter().flatten().map(str::to_string).collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Row count, per-subtask rates and the per-key histogram of subtasks per item, or
+/// `None` when a row is invalid or an item repeats a subtask.
+type Frames = Option<(u64, DataFrame, DataFrame)>;
+
+/// One streamed pass that groups rows by item only: each of the `names` gets a count and
+/// a sum per item, so the per-subtask rates are sums over items and an item that repeats
+/// a subtask has a count above one (exactly, unlike a hash). Then one small group-by per
+/// key and subtasks-per-item. `Ok(None)` when a row's subtask is not among `names`, or a
+/// score is neither 0 nor 1 (graded items): the general path handles both.
+fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Frames>> {
+    let binary = col("correct").eq(lit(0.0)).or(col("correct").eq(lit(1.0)));
+    let is = |j: usize| col("subtask").eq(lit(names[j].clone()));
+    let known = names.iter().skip(1).fold(is(0), |acc, name| acc.or(col("subtask").eq(lit(name.clone()))));
+    // Row-wise columns first, so that the group-by aggregates plain columns (which polars
+    // streams on its fast path) rather than expressions.
+    let mut row_columns = vec![
+        invalid_row().cast(DataType::UInt32).alias("invalid_row"),
+        known.not().cast(DataType::UInt32).alias("unknown_row"),
+        (col("correct") * col("correct")).alias("sq"),
+        binary.not().cast(DataType::UInt32).alias("graded_row"),
+    ];
+    let mut per_item = vec![
+        len().alias("k"),
+        col("invalid_row").sum().alias("invalid"),
+        col("unknown_row").sum().alias("unknown"),
+        col("correct").min().alias("joint"),
+        col("correct").sum().alias("row_sum"),
+        col("sq").sum().alias("sq_sum"),
+        col("graded_row").sum().alias("graded"),
+    ];
+    for j in 0..names.len() {
+        row_columns.push(is(j).cast(DataType::UInt32).alias(format!("n{j}")));
+        row_columns.push(when(is(j)).then(col("correct")).otherwise(lit(0.0)).alias(format!("c{j}")));
+        per_item.extend([format!("n{j}"), format!("c{j}")].map(|c| col(c.as_str()).sum()));
+    }
+    let repeated =
+        (1..names.len()).fold(col("n0").gt(lit(1)), |acc, j| acc.or(col(format!("n{j}")).gt(lit(1))));
+    let mut per_k = vec![
+        len().alias("items"),
+        col("invalid").sum(),
+        col("unknown").sum(),
+        col("joint").sum().alias("joint_sum"),
+        (col("row_sum") * col("row_sum")).sum().alias("row_sq_sum"),
+        col("sq_sum").sum(),
+        repeated.sum().alias("repeats"),
+        col("graded").sum(),
+    ];
+    for j in 0..names.len() {
+        per_k.extend([format!("n{j}"), format!("c{j}")].map(|c| col(c.as_str()).sum()));
+    }
+    let histogram = projection
+        .base
+        .clone()
+        .with_columns(row_columns)
+        .group_by(projection.keys_and("item"))
+        .agg(per_item)
+        .group_by(projection.keys_and("k"))
+        .agg(per_k);
+    let histogram = collect_all_with(vec![histogram], Engine::Streaming)?.remove(0);
+    let total = |name: &str| -> PolarsResult<u64> {
+        Ok(histogram.column(name)?.cast(&DataType::UInt64)?.u64()?.sum().unwrap_or(0))
+    };
+    // Scores other than 0 and 1 need a per-subtask flag the one pass does not keep.
+    if total("unknown")? > 0 || total("graded")? > 0 {
+        return Ok(None);
+    }
+    if total("invalid")? > 0 || total("repeats")? > 0 {
+        return Ok(Some(None));
+    }
+    let k = histogram.column("k")?.cast(&DataType::UInt64)?;
+    let items = histogram.column("items")?.cast(&DataType::UInt64)?;
+    let rows = (k.u64()? * items.u64()?).sum().unwrap_or(0);
+    let small = histogram.lazy();
+    let rates = names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            small
+                .clone()
+                .group_by(projection.keys.clone())
+                .agg([
+                    col(format!("n{j}")).sum().alias("n"),
+                    col(format!("c{j}")).sum().alias("sum"),
+                    lit(0u32).alias("graded"),
+                ])
+                .with_column(lit(name.clone()).alias("subtask"))
+        })
+        .collect::<Vec<_>>();
+    let rates = concat(rates, UnionArgs::default())?
+        .filter(col("n").gt(lit(0)))
+        .with_columns(projection.missing.clone())
+        .with_column(lit(0u32).cast(DataType::UInt32).alias("first"))
+        .sort(["model", "task", "family", "metric", "shots", "subtask"], Default::default());
+    let histogram = small
+        .select(
+            projection
+                .keys
+                .iter()
+                .cloned()
+                .chain(["k", "items", "joint_sum", "row_sq_sum", "sq_sum"].map(col))
+                .collect::<Vec<_>>(),
+        )
+        .with_columns(projection.missing.clone())
+        .sort(["model", "task", "family", "metric", "shots", "k"], Default::default());
+    let mut frames = collect_all_with(vec![rates, histogram], Engine::InMemory)?;
+    let histogram = frames.pop().expect("two plans");
+    let rates = frames.pop().expect("two plans");
+    Ok(Some(Some((rows, rates, histogram))))
+}
+
+/// Three streamed queries (rows, per-subtask rates, subtasks per item with a distinct
+/// count per item), for files with more subtasks than the one pass spells out. Slower:
+/// polars does not stream the distinct count.
+fn two_queries(projection: &Projection) -> PolarsResult<Frames> {
+    let base = &projection.base;
+    let counts = base.clone().select([len().alias("rows"), invalid_row().sum().alias("invalid")]);
+    let binary = col("correct").eq(lit(0.0)).or(col("correct").eq(lit(1.0)));
+    let rates = base
+        .clone()
+        .group_by(projection.keys_and("subtask"))
+        .agg([len().alias("n"), col("correct").sum().alias("sum"), binary.not().sum().alias("graded")])
+        .with_columns(projection.missing.clone())
+        .with_column(lit(0u32).cast(DataType::UInt32).alias("first"))
+        .sort(["model", "task", "family", "metric", "shots", "subtask"], Default::default());
+    let histogram = base
+        .clone()
+        .group_by(projection.keys_and("item"))
+        .agg([
+            len().alias("k"),
+            col("subtask").n_unique().alias("distinct"),
+            col("correct").min().alias("joint"),
+            col("correct").sum().alias("row_sum"),
+            (col("correct") * col("correct")).sum().alias("sq_sum"),
+        ])
+        .group_by(projection.keys_and("k"))
+        .agg([
+            len().alias("items"),
+            col("joint").sum().alias("joint_sum"),
+            (col("row_sum") * col("row_sum")).sum().alias("row_sq_sum"),
+            col("sq_sum").sum().alias("sq_sum"),
+            col("distinct").neq(col("k").cast(DataType::UInt32)).sum().alias("repeats"),
+        ])
+        .with_columns(projection.missing.clone())
+        .sort(["model", "task", "family", "metric", "shots", "k"], Default::default());
+    // The streaming engine reads the file in morsels: memory stays bounded by the groups,
+    // not the rows.
+    let mut frames = collect_all_with(vec![counts, rates, histogram], Engine::Streaming)?;
+    let rows = u64_at(&frames[0], "rows")?;
+    if u64_at(&frames[0], "invalid")? > 0
+        || frames[2].column("repeats")?.cast(&DataType::UInt64)?.u64()?.sum() > Some(0)
+    {
+        return Ok(None);
+    }
+    let histogram = frames.pop().expect("three plans");
+    let rates = frames.pop().expect("three plans");
+    Ok(Some((rows, rates, histogram)))
 }
 
 /// The canonical lazy frame: one column per role, defaults filled in, a row index.
