@@ -274,16 +274,16 @@ fn fast_path(
 ) -> PolarsResult<Option<ItemData>> {
     let Some(projection) = Projection::new(source, columns, default_task)? else { return Ok(None) };
     let names = peek_subtasks(&projection)?;
-    let frames = if (1..=ONE_PASS_MAX_SUBTASKS).contains(&names.len()) {
+    let found = if (1..=ONE_PASS_MAX_SUBTASKS).contains(&names.len()) {
         match one_pass(&projection, &names)? {
-            Some(frames) => frames,
-            // A subtask the first rows did not show: the general path knows no names.
+            Some(found) => found,
+            // A subtask the first rows did not show, or graded scores: the general path.
             None => two_queries(&projection)?,
         }
     } else {
         two_queries(&projection)?
     };
-    let Some((rows, rates, histogram)) = frames else { return Ok(None) };
+    let Aggregated::Clean(rows, rates, histogram) = found else { return Ok(None) };
     let rates = raw_rates(&rates)?;
     let joint = raw_joint(&histogram, &rates)?;
     if joint.iter().any(|j| j.complete < j.items) {
@@ -311,16 +311,20 @@ fn peek_subtasks(projection: &Projection) -> PolarsResult<Vec<String>> {
     Ok(names)
 }
 
-/// Row count, per-subtask rates and the per-key histogram of subtasks per item, or
-/// `None` when a row is invalid or an item repeats a subtask.
-type Frames = Option<(u64, DataFrame, DataFrame)>;
+/// What a fast aggregation found.
+enum Aggregated {
+    /// Row count, per-subtask rates, and the per-key histogram of subtasks per item.
+    Clean(u64, DataFrame, DataFrame),
+    /// A row is invalid or an item repeats a subtask: the located path says where.
+    NeedsLocating,
+}
 
 /// One streamed pass that groups rows by item only: each of the `names` gets a count and
 /// a sum per item, so the per-subtask rates are sums over items and an item that repeats
 /// a subtask has a count above one (exactly, unlike a hash). Then one small group-by per
 /// key and subtasks-per-item. `Ok(None)` when a row's subtask is not among `names`, or a
 /// score is neither 0 nor 1 (graded items): the general path handles both.
-fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Frames>> {
+fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Aggregated>> {
     let binary = col("correct").eq(lit(0.0)).or(col("correct").eq(lit(1.0)));
     let is = |j: usize| col("subtask").eq(lit(names[j].clone()));
     let known = names.iter().skip(1).fold(is(0), |acc, name| acc.or(col("subtask").eq(lit(name.clone()))));
@@ -378,7 +382,7 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Fr
         return Ok(None);
     }
     if total("invalid")? > 0 || total("repeats")? > 0 {
-        return Ok(Some(None));
+        return Ok(Some(Aggregated::NeedsLocating));
     }
     let k = histogram.column("k")?.cast(&DataType::UInt64)?;
     let items = histogram.column("items")?.cast(&DataType::UInt64)?;
@@ -418,13 +422,13 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Fr
     let mut frames = collect_all_with(vec![rates, histogram], Engine::InMemory)?;
     let histogram = frames.pop().expect("two plans");
     let rates = frames.pop().expect("two plans");
-    Ok(Some(Some((rows, rates, histogram))))
+    Ok(Some(Aggregated::Clean(rows, rates, histogram)))
 }
 
 /// Three streamed queries (rows, per-subtask rates, subtasks per item with a distinct
 /// count per item), for files with more subtasks than the one pass spells out. Slower:
 /// polars does not stream the distinct count.
-fn two_queries(projection: &Projection) -> PolarsResult<Frames> {
+fn two_queries(projection: &Projection) -> PolarsResult<Aggregated> {
     let base = &projection.base;
     let counts = base.clone().select([len().alias("rows"), invalid_row().sum().alias("invalid")]);
     let binary = col("correct").eq(lit(0.0)).or(col("correct").eq(lit(1.0)));
@@ -462,11 +466,11 @@ fn two_queries(projection: &Projection) -> PolarsResult<Frames> {
     if u64_at(&frames[0], "invalid")? > 0
         || frames[2].column("repeats")?.cast(&DataType::UInt64)?.u64()?.sum() > Some(0)
     {
-        return Ok(None);
+        return Ok(Aggregated::NeedsLocating);
     }
     let histogram = frames.pop().expect("three plans");
     let rates = frames.pop().expect("three plans");
-    Ok(Some((rows, rates, histogram)))
+    Ok(Aggregated::Clean(rows, rates, histogram))
 }
 
 /// The canonical lazy frame: one column per role, defaults filled in, a row index.
