@@ -426,8 +426,9 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Ag
 }
 
 /// Three streamed queries (rows, per-subtask rates, subtasks per item with a distinct
-/// count per item), for files with more subtasks than the one pass spells out. Slower:
-/// polars does not stream the distinct count.
+/// count per item), for what the one pass does not take: more subtasks than it spells
+/// out, graded scores, a subtask first seen late. Slower: polars does not stream the
+/// distinct count.
 fn two_queries(projection: &Projection) -> PolarsResult<Aggregated> {
     let base = &projection.base;
     let counts = base.clone().select([len().alias("rows"), invalid_row().sum().alias("invalid")]);
