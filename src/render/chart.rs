@@ -178,23 +178,28 @@ pub struct Panel {
 }
 
 impl Panel {
-    /// A panel of lines against model size (log x), without a title.
-    pub fn over_params(y: Scale, y_label: String, lines: Vec<Line>) -> Self {
+    /// An empty panel with these axes, without a title; fields are filled in by the caller.
+    pub fn new(x: Scale, x_label: String, y: Scale, y_label: String) -> Self {
         Panel {
             title: String::new(),
-            x: Scale::Log,
-            x_label: "parameters (log scale)".into(),
+            x,
+            x_label,
             y,
             y_label,
             x_range: None,
             y_range: None,
-            lines,
+            lines: Vec::new(),
             hlines: Vec::new(),
             vlines: Vec::new(),
             strips: Vec::new(),
             heatmap: None,
             labels: Vec::new(),
         }
+    }
+
+    /// A panel of lines against model size (log x), without a title.
+    pub fn over_params(y: Scale, y_label: String, lines: Vec<Line>) -> Self {
+        Panel { lines, ..Panel::new(Scale::Log, "parameters (log scale)".into(), y, y_label) }
     }
 }
 

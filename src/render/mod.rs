@@ -122,12 +122,7 @@ pub fn render_report(
     charts
         .extend(overview::emergence_distribution(report).map(|spec| ("emergence_scores".to_string(), spec)));
     // A group named like a cross-group chart ("x_families") must not overwrite it.
-    for i in 0..charts.len() {
-        let clashes = charts[..i].iter().filter(|(s, _)| *s == charts[i].0).count();
-        if clashes > 0 {
-            charts[i].0 = format!("{}_{}", charts[i].0, clashes + 1);
-        }
-    }
+    number_clashes(charts.iter_mut().map(|(stem, _)| stem));
     write_charts(&charts, dir, formats)
 }
 
@@ -172,13 +167,20 @@ fn file_stems(groups: &[Group]) -> Vec<String> {
         })
         .collect();
     // Different names can share a slug ("a b" and "a_b"): number the later ones.
-    for i in 0..stems.len() {
-        let clashes = stems[..i].iter().filter(|s| **s == stems[i]).count();
+    number_clashes(stems.iter_mut());
+    stems
+}
+
+/// Appends `_2`, `_3`, ... to the second, third, ... occurrence of a name.
+fn number_clashes<'a>(names: impl IntoIterator<Item = &'a mut String>) {
+    let mut seen: Vec<String> = Vec::new();
+    for name in names {
+        let clashes = seen.iter().filter(|s| **s == *name).count();
+        seen.push(name.clone());
         if clashes > 0 {
-            stems[i] = format!("{}_{}", stems[i], clashes + 1);
+            *name = format!("{name}_{}", clashes + 1);
         }
     }
-    stems
 }
 
 /// Letters, digits, `-`, `_` and `.` kept; anything else becomes `_`.
@@ -232,6 +234,13 @@ mod tests {
     fn image_formats_parse() {
         assert_eq!("SVG".parse::<ImageFormat>(), Ok(ImageFormat::Svg));
         assert!("jpeg".parse::<ImageFormat>().unwrap_err().contains("png or svg"));
+    }
+
+    #[test]
+    fn clashing_names_are_numbered_in_order() {
+        let mut names: Vec<String> = ["a", "b", "a", "a"].map(String::from).to_vec();
+        number_clashes(names.iter_mut());
+        assert_eq!(names, ["a", "b", "a_2", "a_3"]);
     }
 
     #[test]

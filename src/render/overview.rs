@@ -140,19 +140,13 @@ pub fn emergence_panel<'a>(series: impl IntoIterator<Item = &'a Series>) -> (Pan
         offset: 0.0,
     };
     let panel = Panel {
-        title: String::new(),
-        x: Scale::Categories(metrics),
-        x_label: "metric".into(),
-        y: Scale::SymLog,
-        y_label: "emergence score (symmetric log scale)".into(),
-        x_range: None,
-        y_range: None,
-        lines: Vec::new(),
-        hlines: Vec::new(),
-        vlines: Vec::new(),
         strips: vec![strip],
-        heatmap: None,
-        labels: Vec::new(),
+        ..Panel::new(
+            Scale::Categories(metrics),
+            "metric".into(),
+            Scale::SymLog,
+            "emergence score (symmetric log scale)".into(),
+        )
     };
     (panel, unscored)
 }

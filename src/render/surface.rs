@@ -65,19 +65,17 @@ pub fn panel(k_max: usize, paths: &[Trajectory]) -> Panel {
         lines.push(line);
     }
     Panel {
-        title: String::new(),
-        x: Scale::Percent,
-        x_label: "per-subtask success rate p".into(),
-        y: Scale::Linear,
-        y_label: "subtasks that must all be correct (k)".into(),
         x_range: Some((0.0, 1.0)),
         y_range: Some((0.5, k_top)),
         lines,
-        hlines: Vec::new(),
-        vlines: Vec::new(),
-        strips: Vec::new(),
         heatmap: Some(Heatmap { cells, lo: FLOOR, hi: 1.0, bar_label: "P(all k correct) = p^k".into() }),
         labels,
+        ..Panel::new(
+            Scale::Percent,
+            "per-subtask success rate p".into(),
+            Scale::Linear,
+            "subtasks that must all be correct (k)".into(),
+        )
     }
 }
 
