@@ -296,8 +296,13 @@ fn fast_path(
     Ok(Some(ItemData { rates, joint, rows_read: rows, rows_used: rows, problems: Vec::new() }))
 }
 
-/// Subtasks the one-pass aggregation spells out as columns, at most.
+/// Subtasks the one-pass aggregation spells out, at most.
 const ONE_PASS_MAX_SUBTASKS: usize = 32;
+
+/// Subtasks per packed count column: two bits each, the highest starting at bit 30, so a
+/// row contributes at most 2^30 and no sum over the at most 2^32 rows polars indexes can
+/// overflow a u64.
+const SUBTASKS_PER_PACK: usize = 16;
 
 /// Rows read to learn the subtask names before the one pass.
 const PEEK_ROWS: IdxSize = 100_000;
@@ -319,48 +324,77 @@ enum Aggregated {
     NeedsLocating,
 }
 
-/// One streamed pass that groups rows by item only: each of the `names` gets a count and
-/// a sum per item, so the per-subtask rates are sums over items and an item that repeats
-/// a subtask has a count above one (exactly, unlike a hash). Then one small group-by per
-/// key and subtasks-per-item. `Ok(None)` when a row's subtask is not among `names`, or a
-/// score is neither 0 nor 1 (graded items): the general path handles both.
+/// One streamed pass that groups rows by item only, with three sums per item whatever the
+/// number of subtasks: its row count, and two packed counts in which subtask j owns the
+/// two bits at 2j (16 subtasks per u64 column): rows of subtask j, and correct rows of
+/// subtask j. A valid row with a 0/1 score and one of the `names` adds 4^j to the first
+/// (and to the second when correct); any other row adds nothing. Decoded per item, the
+/// fields must add up to the row count: a field that reached 4 carried into the next and
+/// lowered the total, as does a row that added nothing, so the check is exact, and an
+/// item that repeats a subtask has a field above one. Then one small group-by per key and
+/// subtasks-per-item. `Ok(None)` when a row added nothing or a field carried (a subtask
+/// the first rows did not show, graded scores, an invalid row, or a subtask repeated four
+/// times in one item): the general path handles and locates all of them.
 fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Aggregated>> {
+    let packs = names.len().div_ceil(SUBTASKS_PER_PACK);
+    let field = |j: usize| 4u64.pow((j % SUBTASKS_PER_PACK) as u32);
     let binary = col("correct").eq(lit(0.0)).or(col("correct").eq(lit(1.0)));
-    let is = |j: usize| col("subtask").eq(lit(names[j].clone()));
-    let known = names.iter().skip(1).fold(is(0), |acc, name| acc.or(col("subtask").eq(lit(name.clone()))));
-    // Row-wise columns first, so that the group-by aggregates plain columns (which polars
-    // streams on its fast path) rather than expressions.
-    let mut row_columns = vec![
-        invalid_row().cast(DataType::UInt32).alias("invalid_row"),
-        known.not().cast(DataType::UInt32).alias("unknown_row"),
-        (col("correct") * col("correct")).alias("sq"),
-        binary.not().cast(DataType::UInt32).alias("graded_row"),
-    ];
-    let mut per_item = vec![
-        len().alias("k"),
-        col("invalid_row").sum().alias("invalid"),
-        col("unknown_row").sum().alias("unknown"),
-        col("correct").min().alias("joint"),
-        col("correct").sum().alias("row_sum"),
-        col("sq").sum().alias("sq_sum"),
-        col("graded_row").sum().alias("graded"),
-    ];
-    for j in 0..names.len() {
-        row_columns.push(is(j).cast(DataType::UInt32).alias(format!("n{j}")));
-        row_columns.push(when(is(j)).then(col("correct")).otherwise(lit(0.0)).alias(format!("c{j}")));
-        per_item.extend([format!("n{j}"), format!("c{j}")].map(|c| col(c.as_str()).sum()));
+    let usable = invalid_row().not().and(binary);
+    let packed_rows = (0..packs)
+        .map(|p| {
+            let is = |j: usize| col("subtask").eq(lit(names[j].clone()));
+            let first = p * SUBTASKS_PER_PACK;
+            let mut pick = when(usable.clone().not()).then(lit(0u64)).when(is(first)).then(lit(field(first)));
+            for j in (first + 1..names.len()).take(SUBTASKS_PER_PACK - 1) {
+                pick = pick.when(is(j)).then(lit(field(j)));
+            }
+            pick.otherwise(lit(0u64)).alias(format!("rows{p}"))
+        })
+        .collect::<Vec<_>>();
+    let packed_correct = (0..packs)
+        .map(|p| {
+            when(col("correct").eq(lit(1.0)))
+                .then(col(format!("rows{p}")))
+                .otherwise(lit(0u64))
+                .alias(format!("correct{p}"))
+        })
+        .collect::<Vec<_>>();
+    let mut per_item = vec![len().cast(DataType::UInt64).alias("k")];
+    for p in 0..packs {
+        per_item.extend([format!("rows{p}"), format!("correct{p}")].map(|c| col(c.as_str()).sum()));
     }
+    // The fields, per item (a fifth of the rows here, for five subtasks).
+    // Without polars' rounding feature, integer division is float division: exact here,
+    // by a power of two of integers below 2^53.
+    let unpack = |packed: &str, j: usize| {
+        let packed = col(format!("{packed}{}", j / SUBTASKS_PER_PACK));
+        let below = |f: u64| packed.clone() % lit(f);
+        ((below(4 * field(j)) - below(field(j))) / lit(field(j))).cast(DataType::UInt64)
+    };
+    let mut fields = Vec::new();
+    for j in 0..names.len() {
+        fields.push(unpack("rows", j).alias(format!("n{j}")));
+        fields.push(unpack("correct", j).alias(format!("c{j}")));
+    }
+    let sum_of = |prefix: &str| {
+        (1..names.len()).fold(col(format!("{prefix}0")), |acc, j| acc + col(format!("{prefix}{j}")))
+    };
     let repeated =
-        (1..names.len()).fold(col("n0").gt(lit(1)), |acc, j| acc.or(col(format!("n{j}")).gt(lit(1))));
+        (1..names.len()).fold(col("n0").gt(lit(1u64)), |acc, j| acc.or(col(format!("n{j}")).gt(lit(1u64))));
+    let checks = [
+        sum_of("n").neq(col("k")).alias("unusable"),
+        repeated.alias("repeated"),
+        sum_of("c").cast(DataType::Float64).alias("row_sum"),
+    ];
     let mut per_k = vec![
         len().alias("items"),
-        col("invalid").sum(),
-        col("unknown").sum(),
-        col("joint").sum().alias("joint_sum"),
+        col("unusable").sum().alias("unusable"),
+        col("repeated").sum().alias("repeats"),
+        // Scores are 0/1 here: an item is jointly correct when all its rows are, and its
+        // squared scores add up to its correct count.
+        col("row_sum").eq(col("k").cast(DataType::Float64)).sum().cast(DataType::Float64).alias("joint_sum"),
         (col("row_sum") * col("row_sum")).sum().alias("row_sq_sum"),
-        col("sq_sum").sum(),
-        repeated.sum().alias("repeats"),
-        col("graded").sum(),
+        col("row_sum").sum().alias("sq_sum"),
     ];
     for j in 0..names.len() {
         per_k.extend([format!("n{j}"), format!("c{j}")].map(|c| col(c.as_str()).sum()));
@@ -368,20 +402,22 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Ag
     let histogram = projection
         .base
         .clone()
-        .with_columns(row_columns)
+        .with_columns(packed_rows)
+        .with_columns(packed_correct)
         .group_by(projection.keys_and("item"))
         .agg(per_item)
+        .with_columns(fields)
+        .with_columns(checks)
         .group_by(projection.keys_and("k"))
         .agg(per_k);
     let histogram = collect_all_with(vec![histogram], Engine::Streaming)?.remove(0);
     let total = |name: &str| -> PolarsResult<u64> {
         Ok(histogram.column(name)?.cast(&DataType::UInt64)?.u64()?.sum().unwrap_or(0))
     };
-    // Scores other than 0 and 1 need a per-subtask flag the one pass does not keep.
-    if total("unknown")? > 0 || total("graded")? > 0 {
+    if total("unusable")? > 0 {
         return Ok(None);
     }
-    if total("invalid")? > 0 || total("repeats")? > 0 {
+    if total("repeats")? > 0 {
         return Ok(Some(Aggregated::NeedsLocating));
     }
     let k = histogram.column("k")?.cast(&DataType::UInt64)?;
@@ -397,7 +433,7 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Ag
                 .group_by(projection.keys.clone())
                 .agg([
                     col(format!("n{j}")).sum().alias("n"),
-                    col(format!("c{j}")).sum().alias("sum"),
+                    col(format!("c{j}")).sum().cast(DataType::Float64).alias("sum"),
                     lit(0u32).alias("graded"),
                 ])
                 .with_column(lit(name.clone()).alias("subtask"))
@@ -1180,5 +1216,126 @@ pub fn record_columns() -> ItemColumns {
         family: Some("family".into()),
         metric: Some("metric".into()),
         shots: Some("shots".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The one pass against the general two queries on the same files: both must find the
+    //! same rates and joint counts, or the one pass must hand the file on.
+
+    use super::*;
+
+    fn csv(rows: &[(&str, &str, &str, String, f64)]) -> tempfile::NamedTempFile {
+        let mut text = String::from("model,params,task,subtask,item,correct\n");
+        for (model, params, subtask, item, correct) in rows {
+            text.push_str(&format!("{model},{params},t,{subtask},{item},{correct}\n"));
+        }
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    fn projection(file: &tempfile::NamedTempFile) -> Projection {
+        let source = ItemSource::Csv { path: file.path().to_str().unwrap().to_string(), delimiter: b',' };
+        let columns = ItemColumns {
+            task: Some("task".into()),
+            family: None,
+            metric: None,
+            shots: None,
+            ..record_columns()
+        };
+        Projection::new(&source, &columns, "default").unwrap().unwrap()
+    }
+
+    /// Rates and joint counts, as `fast_path` derives them.
+    fn resolved(found: Aggregated) -> (u64, Vec<SubtaskRate>, Vec<JointCounts>) {
+        let Aggregated::Clean(rows, rates, histogram) = found else { panic!("expected a clean aggregate") };
+        let rates = raw_rates(&rates).unwrap();
+        let joint = raw_joint(&histogram, &rates).unwrap();
+        let (rates, joint, problems) = resolve_params(rates, joint);
+        assert!(problems.is_empty());
+        (rows, rates, joint)
+    }
+
+    fn subtask(j: usize) -> String {
+        format!("s{j:02}")
+    }
+
+    /// 20 subtasks (two packed columns), two models, items that lack subtasks.
+    fn twenty_subtasks() -> Vec<(&'static str, &'static str, String, String, f64)> {
+        let mut rows = Vec::new();
+        for (m, (model, params)) in [("a", "1e9"), ("b", "7B")].into_iter().enumerate() {
+            for item in 0..40 {
+                for j in 0..20 {
+                    if (item + j + m) % 7 == 0 {
+                        continue; // this item lacks this subtask
+                    }
+                    let correct = if (item * 31 + j * 17 + m * 5) % 10 < 6 { 1.0 } else { 0.0 };
+                    rows.push((model, params, subtask(j), format!("{item}"), correct));
+                }
+            }
+        }
+        rows
+    }
+
+    fn file_of(rows: &[(&'static str, &'static str, String, String, f64)]) -> tempfile::NamedTempFile {
+        let rows: Vec<_> = rows.iter().map(|(m, p, s, i, c)| (*m, *p, s.as_str(), i.clone(), *c)).collect();
+        csv(&rows)
+    }
+
+    fn names() -> Vec<String> {
+        (0..20).map(subtask).collect()
+    }
+
+    #[test]
+    fn one_pass_finds_what_the_general_queries_find() {
+        let rows = twenty_subtasks();
+        let file = file_of(&rows);
+        let p = projection(&file);
+        let fast = resolved(one_pass(&p, &names()).unwrap().expect("the one pass takes this file"));
+        let general = resolved(two_queries(&p).unwrap());
+        assert_eq!(fast, general);
+        assert_eq!(fast.0, rows.len() as u64);
+        assert_eq!(fast.1.len(), 40, "20 subtasks × 2 models");
+        assert!(fast.2.iter().all(|j| j.complete < j.items), "some items lack a subtask");
+    }
+
+    #[test]
+    fn one_pass_sends_repeats_to_be_located() {
+        for times in [2, 3] {
+            let mut rows = twenty_subtasks();
+            let first = rows[0].clone();
+            rows.extend(std::iter::repeat_n(first, times - 1));
+            let file = file_of(&rows);
+            let found = one_pass(&projection(&file), &names()).unwrap();
+            assert!(matches!(found, Some(Aggregated::NeedsLocating)), "{times} rows of one subtask");
+        }
+    }
+
+    #[test]
+    fn one_pass_hands_on_what_it_cannot_count() {
+        // Four rows of one subtask in one item carry into the next field; graded scores,
+        // an unknown subtask and an invalid row add nothing to the packed counts.
+        let mut carry = twenty_subtasks();
+        let first = carry[0].clone();
+        carry.extend(std::iter::repeat_n(first, 3));
+        let mut graded = twenty_subtasks();
+        graded[5].4 = 0.5;
+        let mut unknown = twenty_subtasks();
+        unknown[7].2 = "late".into();
+        let mut invalid = twenty_subtasks();
+        invalid[9].3 = String::new();
+        for (what, rows) in [("carry", carry), ("graded", graded), ("unknown", unknown), ("invalid", invalid)]
+        {
+            let file = file_of(&rows);
+            let p = projection(&file);
+            assert!(one_pass(&p, &names()).unwrap().is_none(), "{what}");
+            let general = two_queries(&p).unwrap();
+            match what {
+                "carry" | "invalid" => assert!(matches!(general, Aggregated::NeedsLocating), "{what}"),
+                _ => assert!(matches!(general, Aggregated::Clean(..)), "{what}"),
+            }
+        }
     }
 }
