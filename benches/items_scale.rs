@@ -70,7 +70,7 @@ fn bare_default(path: &str) {
 
 /// The same query on polars' streaming engine, which emerge's reader uses.
 fn bare_streaming(path: &str) {
-    let df = per_subtask(path).collect_with_engine(Engine::Streaming).expect("group-by");
+    let df = per_subtask(path).collect_with_engine(Engine::Streaming).expect("group-by").unwrap_single();
     assert!(df.height() > 0);
 }
 
@@ -99,7 +99,8 @@ fn bare_items(path: &str) {
         .group_by([col("model")])
         .agg([len().alias("items")])
         .collect_with_engine(Engine::Streaming)
-        .expect("group-by");
+        .expect("group-by")
+        .unwrap_single();
     assert!(df.height() > 0);
 }
 
