@@ -20,6 +20,9 @@ use polars::prelude::*;
 
 const RUNS: usize = 5;
 
+/// A baseline's description and the query it times.
+type Baseline = (&'static str, fn(&str));
+
 fn main() {
     let rows: u64 = std::env::args()
         .skip(1)
@@ -31,7 +34,7 @@ fn main() {
     println!("input: {shown} ({rows} rows, {:.0} MB)", std::fs::metadata(&path).unwrap().len() as f64 / 1e6);
 
     // One untimed pass each warms the page cache and polars's thread pool.
-    let baselines: [(&str, fn(&str)); 3] = [
+    let baselines: [Baseline; 3] = [
         ("bare scan + group-by by model and subtask, collect()", bare_default),
         ("the same on polars' streaming engine", bare_streaming),
         ("bare scan + group-by by item (emerge's key), streaming", bare_items),
