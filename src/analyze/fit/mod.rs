@@ -12,12 +12,17 @@
 
 mod shapes;
 
-use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
+use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt, MinimizationReport};
+use nalgebra::allocator::{Allocator, Reallocator};
 use nalgebra::storage::Owned;
-use nalgebra::{DMatrix, DVector, Dyn};
+use nalgebra::{
+    DMatrix, DVector, DefaultAllocator, Dim, DimMax, DimMaximum, DimMin, Dyn, OMatrix, OVector, U2, U3, U6,
+};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use shapes::Shape;
+use std::cell::RefCell;
+
+use shapes::{Shape, Terms};
 
 /// Which curve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,9 +190,8 @@ fn fit_from(
             break;
         }
         let Some(phi) = shape.to_internal(&start) else { continue };
-        let problem = Problem { shape, x, y, phi: DVector::from_vec(phi) };
-        let (problem, report) = solver.minimize(problem);
-        let theta = shape.to_natural(problem.phi.as_slice());
+        let (phi, report) = minimize(&solver, shape, x, y, phi);
+        let theta = shape.to_natural(&phi);
         let rss = rss_of(shape, &theta, x, y);
         if !(rss.is_finite() && theta.iter().all(|v| v.is_finite())) {
             failures.push(format!("{:?}", report.termination));
@@ -496,46 +500,117 @@ fn covariance(shape: Shape, theta: &[f64], x: &[f64], s2: f64) -> Option<DMatrix
     cov.iter().all(|v| v.is_finite()).then_some(cov)
 }
 
-/// The least-squares problem in the internal (unconstrained) parameters.
-struct Problem<'a> {
+/// Runs Levenberg–Marquardt from the internal parameters `phi` and returns where it
+/// stopped. The number of parameters is a type-level constant for the three curves, so
+/// the solver's parameter-sized vectors and loops are fixed-size; the arithmetic is the
+/// same as with dynamic sizes.
+fn minimize(
+    solver: &LevenbergMarquardt<f64>,
+    shape: Shape,
+    x: &[f64],
+    y: &[f64],
+    phi: Vec<f64>,
+) -> (Vec<f64>, MinimizationReport<f64>) {
+    fn run<K: Dim>(
+        solver: &LevenbergMarquardt<f64>,
+        shape: Shape,
+        x: &[f64],
+        y: &[f64],
+        phi: OVector<f64, K>,
+    ) -> (Vec<f64>, MinimizationReport<f64>)
+    where
+        DefaultAllocator: Allocator<K> + Reallocator<f64, Dyn, K, DimMaximum<Dyn, K>, K>,
+        Dyn: DimMin<K> + DimMax<K>,
+    {
+        let (problem, report) = solver.minimize(Problem::new(shape, x, y, phi));
+        (problem.phi.as_slice().to_vec(), report)
+    }
+    match phi.len() {
+        2 => run(solver, shape, x, y, OVector::<f64, U2>::from_column_slice(&phi)),
+        3 => run(solver, shape, x, y, OVector::<f64, U3>::from_column_slice(&phi)),
+        6 => run(solver, shape, x, y, OVector::<f64, U6>::from_column_slice(&phi)),
+        _ => run(solver, shape, x, y, DVector::from_vec(phi)),
+    }
+}
+
+/// The least-squares problem in the internal (unconstrained) parameters, `K` of them.
+struct Problem<'a, K: Dim>
+where
+    DefaultAllocator: Allocator<K>,
+{
     shape: Shape,
     x: &'a [f64],
     y: &'a [f64],
-    phi: DVector<f64>,
+    phi: OVector<f64, K>,
+    /// The parameters of the last residuals and their terms at each x: the solver asks
+    /// for the Jacobian where it last evaluated the residuals after every accepted step.
+    last: RefCell<(Vec<u64>, Vec<Terms>)>,
 }
 
-impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
-    type ResidualStorage = Owned<f64, Dyn>;
-    type JacobianStorage = Owned<f64, Dyn, Dyn>;
-    type ParameterStorage = Owned<f64, Dyn>;
+impl<'a, K: Dim> Problem<'a, K>
+where
+    DefaultAllocator: Allocator<K>,
+{
+    fn new(shape: Shape, x: &'a [f64], y: &'a [f64], phi: OVector<f64, K>) -> Self {
+        Problem { shape, x, y, phi, last: RefCell::new((Vec::new(), Vec::with_capacity(x.len()))) }
+    }
 
-    fn set_params(&mut self, phi: &DVector<f64>) {
+    /// The natural parameters, in the first `k` entries.
+    fn theta(&self) -> [f64; MAX_PARAMETERS] {
+        let mut theta = [0.0; MAX_PARAMETERS];
+        self.shape.to_natural_into(self.phi.as_slice(), &mut theta[..self.shape.k()]);
+        theta
+    }
+
+    /// Whether `last` holds the terms at the current parameters (bit for bit).
+    fn last_is_current(&self, bits: &[u64]) -> bool {
+        bits.len() == self.phi.len() && bits.iter().zip(self.phi.iter()).all(|(b, v)| *b == v.to_bits())
+    }
+}
+
+impl<K: Dim> LeastSquaresProblem<f64, Dyn, K> for Problem<'_, K>
+where
+    DefaultAllocator: Allocator<K> + Allocator<Dyn> + Allocator<Dyn, K>,
+{
+    type ResidualStorage = Owned<f64, Dyn>;
+    type JacobianStorage = Owned<f64, Dyn, K>;
+    type ParameterStorage = Owned<f64, K>;
+
+    fn set_params(&mut self, phi: &OVector<f64, K>) {
         self.phi.copy_from(phi);
     }
 
-    fn params(&self) -> DVector<f64> {
+    fn params(&self) -> OVector<f64, K> {
         self.phi.clone()
     }
 
     fn residuals(&self) -> Option<DVector<f64>> {
-        let theta = self.shape.to_natural(self.phi.as_slice());
+        let theta = self.theta();
+        let mut last = self.last.borrow_mut();
+        let (bits, terms) = &mut *last;
+        bits.clear();
+        bits.extend(self.phi.iter().map(|v| v.to_bits()));
+        terms.clear();
+        terms.extend(self.x.iter().map(|&xi| self.shape.terms(&theta, xi)));
         // Non-finite residuals are returned as they are: the solver rejects such a step.
         Some(DVector::from_iterator(
             self.x.len(),
-            self.x.iter().zip(self.y).map(|(&xi, &yi)| self.shape.value(&theta, xi) - yi),
+            terms.iter().zip(self.y).map(|(t, &yi)| self.shape.value_with(&theta, t) - yi),
         ))
     }
 
-    fn jacobian(&self) -> Option<DMatrix<f64>> {
+    fn jacobian(&self) -> Option<OMatrix<f64, Dyn, K>> {
         let k = self.shape.k();
-        let phi = self.phi.as_slice();
-        let theta = self.shape.to_natural(phi);
-        let mut chain = vec![0.0; k];
-        self.shape.chain(phi, &mut chain);
-        let mut g = vec![0.0; k];
-        let mut jac = DMatrix::zeros(self.x.len(), k);
+        let theta = self.theta();
+        let mut chain = [0.0; MAX_PARAMETERS];
+        self.shape.chain(self.phi.as_slice(), &mut chain[..k]);
+        let mut g = [0.0; MAX_PARAMETERS];
+        let mut jac = OMatrix::<f64, Dyn, K>::zeros_generic(Dyn(self.x.len()), self.phi.shape_generic().0);
+        let last = self.last.borrow();
+        let cached = self.last_is_current(&last.0);
         for (i, &xi) in self.x.iter().enumerate() {
-            self.shape.gradient(&theta, xi, &mut g);
+            let terms = if cached { last.1[i] } else { self.shape.terms(&theta[..k], xi) };
+            self.shape.gradient_with(&theta[..k], xi, &terms, &mut g[..k]);
             for j in 0..k {
                 jac[(i, j)] = g[j] * chain[j];
             }
@@ -543,6 +618,9 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
         Some(jac)
     }
 }
+
+/// The most parameters a curve has (the broken power law's six).
+const MAX_PARAMETERS: usize = 6;
 
 #[cfg(test)]
 mod tests {

@@ -36,7 +36,8 @@ fn softplus10(w: f64) -> f64 {
 }
 
 /// Pieces of the broken power law shared by its value and its gradient.
-struct BplTerms {
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BplTerms {
     /// The power-law factor 10^(−c0·z − c1·f·L).
     t: f64,
     /// x − x_ref.
@@ -56,6 +57,17 @@ fn bpl_terms(theta: &[f64], x_ref: f64, x: f64) -> BplTerms {
     BplTerms { t: (LN_10 * log10_t).exp(), z, w, l }
 }
 
+/// What a curve's value and gradient at one point share, so that the Jacobian at the
+/// parameters of the last residuals reuses them (the same numbers, computed once).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Terms {
+    /// x itself.
+    Linear(f64),
+    /// σ(s·(x − m)) and s·(x − m).
+    Logistic { p: f64, t: f64 },
+    BrokenPowerLaw(BplTerms),
+}
+
 impl Shape {
     /// Number of free parameters.
     pub(super) fn k(self) -> usize {
@@ -73,35 +85,56 @@ impl Shape {
 
     /// Curve value at `x` for natural parameters `theta`.
     pub(super) fn value(self, theta: &[f64], x: f64) -> f64 {
-        match self {
-            Shape::Linear => theta[0] + theta[1] * x,
-            Shape::Logistic { floor, .. } => floor + (theta[2] - floor) * sigmoid(theta[1] * (x - theta[0])),
-            Shape::BrokenPowerLaw { sign, x_ref } => {
-                theta[0] + sign * theta[1] * bpl_terms(theta, x_ref, x).t
-            }
-        }
+        self.value_with(theta, &self.terms(theta, x))
     }
 
     /// Gradient of the curve value at `x` with respect to the natural parameters.
     pub(super) fn gradient(self, theta: &[f64], x: f64, out: &mut [f64]) {
+        self.gradient_with(theta, x, &self.terms(theta, x), out);
+    }
+
+    /// The terms at `x` that the value and the gradient share.
+    pub(super) fn terms(self, theta: &[f64], x: f64) -> Terms {
         match self {
-            Shape::Linear => {
+            Shape::Linear => Terms::Linear(x),
+            Shape::Logistic { .. } => {
+                let t = theta[1] * (x - theta[0]);
+                Terms::Logistic { p: sigmoid(t), t }
+            }
+            Shape::BrokenPowerLaw { x_ref, .. } => Terms::BrokenPowerLaw(bpl_terms(theta, x_ref, x)),
+        }
+    }
+
+    /// Curve value from [`Shape::terms`] at the same parameters.
+    pub(super) fn value_with(self, theta: &[f64], terms: &Terms) -> f64 {
+        match (self, *terms) {
+            (Shape::Linear, Terms::Linear(x)) => theta[0] + theta[1] * x,
+            (Shape::Logistic { floor, .. }, Terms::Logistic { p, .. }) => floor + (theta[2] - floor) * p,
+            (Shape::BrokenPowerLaw { sign, .. }, Terms::BrokenPowerLaw(terms)) => {
+                theta[0] + sign * theta[1] * terms.t
+            }
+            _ => unreachable!("terms of another curve"),
+        }
+    }
+
+    /// Gradient at `x` with respect to the natural parameters, from [`Shape::terms`] at
+    /// the same parameters and `x`.
+    pub(super) fn gradient_with(self, theta: &[f64], x: f64, terms: &Terms, out: &mut [f64]) {
+        match (self, *terms) {
+            (Shape::Linear, Terms::Linear(_)) => {
                 out[0] = 1.0;
                 out[1] = x;
             }
-            Shape::Logistic { floor, .. } => {
+            (Shape::Logistic { floor, .. }, Terms::Logistic { p, t }) => {
                 let (m, s, c) = (theta[0], theta[1], theta[2]);
-                let t = s * (x - m);
-                let p = sigmoid(t);
                 // σ'(t) = σ(t)·σ(−t), accurate in both tails.
                 let dp = p * sigmoid(-t);
                 out[0] = -(c - floor) * dp * s;
                 out[1] = (c - floor) * dp * (x - m);
                 out[2] = p;
             }
-            Shape::BrokenPowerLaw { sign, x_ref } => {
+            (Shape::BrokenPowerLaw { sign, .. }, Terms::BrokenPowerLaw(BplTerms { t, z, w, l })) => {
                 let (b, c1) = (theta[1], theta[3]);
-                let BplTerms { t, z, w, l } = bpl_terms(theta, x_ref, x);
                 let sbt = sign * b * t;
                 // dL/dw = 10^w / (1 + 10^w) = σ(ln10 · w).
                 let dl = sigmoid(LN_10 * w);
@@ -112,12 +145,20 @@ impl Shape {
                 out[4] = sbt * LN_10 * c1 * dl;
                 out[5] = sbt * LN_10 * c1 * (w * dl - l);
             }
+            _ => unreachable!("terms of another curve"),
         }
     }
 
     /// Natural parameters from internal ones.
     pub(super) fn to_natural(self, phi: &[f64]) -> Vec<f64> {
-        let mut theta = phi.to_vec();
+        let mut theta = vec![0.0; phi.len()];
+        self.to_natural_into(phi, &mut theta);
+        theta
+    }
+
+    /// Natural parameters from internal ones, into `theta` (as long as `phi`).
+    pub(super) fn to_natural_into(self, phi: &[f64], theta: &mut [f64]) {
+        theta.copy_from_slice(phi);
         match self {
             Shape::Linear | Shape::Logistic { bounded: false, .. } => {}
             Shape::Logistic { floor, bounded: true } => theta[2] = floor + (1.0 - floor) * sigmoid(phi[2]),
@@ -126,7 +167,6 @@ impl Shape {
                 theta[5] = phi[5].exp();
             }
         }
-        theta
     }
 
     /// Derivatives dθ_j/dφ_j of the (diagonal) map from internal to natural parameters.
