@@ -1,6 +1,8 @@
 //! `series.csv`: every point of every series, one row each (tidy, for pandas/polars).
 
-use super::{ExportError, Exporter};
+use std::io::Write;
+
+use super::{encode_error, Exporter};
 use crate::report::Report;
 
 pub struct SeriesCsv;
@@ -35,9 +37,18 @@ impl Exporter for SeriesCsv {
         "series.csv"
     }
 
-    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
-        let encode = |e: csv::Error| ExportError::Encode { file: "series.csv", message: e.to_string() };
-        let mut w = csv::Writer::from_writer(Vec::new());
+    fn write(&self, report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+        let encode = |e: csv::Error| {
+            if e.is_io_error() {
+                match e.into_kind() {
+                    csv::ErrorKind::Io(io) => io,
+                    other => encode_error("series.csv", format!("{other:?}")),
+                }
+            } else {
+                encode_error("series.csv", e)
+            }
+        };
+        let mut w = csv::Writer::from_writer(w);
         w.write_record(COLUMNS).map_err(encode)?;
         for s in &report.analysis.series {
             for p in &s.points {
@@ -63,6 +74,6 @@ impl Exporter for SeriesCsv {
                 .map_err(encode)?;
             }
         }
-        w.into_inner().map_err(|e| ExportError::Encode { file: "series.csv", message: e.to_string() })
+        w.flush()
     }
 }

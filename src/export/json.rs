@@ -1,9 +1,11 @@
 //! `summary.json`: the documented, stable contract (README, section "Output").
 
-use serde::Serialize;
+use std::io::Write;
+
+use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
-use super::{ExportError, Exporter};
+use super::{encode_error, Exporter};
 use crate::analyze::fit::{FittedCurve, HoldoutCheck};
 use crate::analyze::{
     AnalyzeOptions, ComposedReport, Crossing, FitReport, Forecast, Point, Series, SeriesKind, Verdict,
@@ -25,10 +27,20 @@ struct Summary<'a> {
     compose: Vec<&'a str>,
     options: Value,
     warnings: &'a [Warning],
-    series: Vec<SeriesOut<'a>>,
+    series: AllSeries<'a>,
     verdicts: Vec<Value>,
     /// Item-level inputs only: per model, the joint rate against the independence prediction.
     independence: &'a [crate::analyze::independence::IndependenceCheck],
+}
+
+/// The series, each turned into its JSON form only as it is written, so that a large
+/// report is never held as JSON values all at once.
+struct AllSeries<'a>(&'a [Series]);
+
+impl Serialize for AllSeries<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(SeriesOut::from))
+    }
 }
 
 #[derive(Serialize)]
@@ -261,7 +273,7 @@ impl Exporter for SummaryJson {
         "summary.json"
     }
 
-    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
+    fn write(&self, report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         let summary = Summary {
             emerge_version: env!("CARGO_PKG_VERSION"),
             schema_version: SCHEMA_VERSION,
@@ -276,13 +288,17 @@ impl Exporter for SummaryJson {
             compose: report.operators.iter().map(|o| o.name()).collect(),
             options: options(&report.analysis.options),
             warnings: &report.warnings,
-            series: report.analysis.series.iter().map(SeriesOut::from).collect(),
+            series: AllSeries(&report.analysis.series),
             verdicts: report.analysis.verdicts.iter().map(verdict).collect(),
             independence: &report.analysis.independence,
         };
-        let mut bytes = serde_json::to_vec_pretty(&summary)
-            .map_err(|e| ExportError::Encode { file: "summary.json", message: e.to_string() })?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        serde_json::to_writer_pretty(&mut *w, &summary).map_err(|e| {
+            if e.is_io() {
+                std::io::Error::from(e)
+            } else {
+                encode_error("summary.json", e)
+            }
+        })?;
+        w.write_all(b"\n")
     }
 }

@@ -1,6 +1,6 @@
 //! Export: the last pipeline stage for data. One [`Exporter`] per file format, each
-//! turning a [`Report`] into bytes; [`write_atomically`] puts them on disk so that a
-//! failed run never leaves a half-written file.
+//! streaming a [`Report`] into a writer; [`write_atomically_with`] puts the stream on
+//! disk so that a failed run never leaves a half-written file.
 
 mod csv;
 mod json;
@@ -32,7 +32,33 @@ pub enum ExportError {
 pub trait Exporter {
     /// The file name inside the output directory.
     fn file_name(&self) -> &'static str;
-    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError>;
+
+    /// Streams the file's content into `w`. Encoding failures come back as an
+    /// `io::Error` wrapping an [`ExportError::Encode`] (see [`encode_error`]).
+    fn write(&self, report: &Report, w: &mut dyn Write) -> std::io::Result<()>;
+
+    /// The file's content in memory.
+    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
+        let mut bytes = Vec::new();
+        self.write(report, &mut bytes).map_err(|e| unwrap_encode(e, self.file_name()))?;
+        Ok(bytes)
+    }
+}
+
+/// An encoding failure, carried through `io::Result` to [`export_all`].
+pub(crate) fn encode_error(file: &'static str, message: impl ToString) -> std::io::Error {
+    std::io::Error::other(ExportError::Encode { file, message: message.to_string() })
+}
+
+/// The [`ExportError::Encode`] inside `e`, or `e` as an I/O error on `path`.
+fn unwrap_encode(e: std::io::Error, path: &str) -> ExportError {
+    if e.get_ref().is_some_and(|inner| inner.is::<ExportError>()) {
+        if let Some(Ok(inner)) = e.into_inner().map(|inner| inner.downcast::<ExportError>()) {
+            return *inner;
+        }
+        unreachable!("checked to be an ExportError");
+    }
+    ExportError::Io { path: path.to_string(), source: e }
 }
 
 /// The exporters `emerge analyze` runs, in order.
@@ -46,7 +72,11 @@ pub fn export_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, ExportErr
         .iter()
         .map(|e| {
             let path = dir.join(e.file_name());
-            write_atomically(&path, &e.serialize(report)?)?;
+            // Streamed: a large report's files are never held in memory whole.
+            write_atomically_with(&path, |w| e.write(report, w)).map_err(|err| match err {
+                ExportError::Io { path, source } => unwrap_encode(source, &path),
+                other => other,
+            })?;
             Ok(path)
         })
         .collect()
@@ -77,4 +107,33 @@ pub fn write_atomically_with(
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_failures_keep_their_kind_and_io_failures_get_the_path() {
+        let encode = unwrap_encode(encode_error("summary.json", "NaN is not JSON"), "out/summary.json");
+        assert_eq!(encode.to_string(), "cannot encode summary.json: NaN is not JSON");
+        let io = unwrap_encode(std::io::Error::other("disk full"), "out/summary.json");
+        assert!(matches!(&io, ExportError::Io { path, .. } if path == "out/summary.json"), "{io:?}");
+    }
+
+    #[test]
+    fn a_failed_export_leaves_no_file_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("failing.txt");
+        let result = write_atomically_with(&path, |w| {
+            w.write_all(b"half a file")?;
+            Err(encode_error("failing.txt", "gave up"))
+        });
+        let err = match result {
+            Err(ExportError::Io { path, source }) => unwrap_encode(source, &path),
+            other => panic!("expected a failure, got {other:?}"),
+        };
+        assert_eq!(err.to_string(), "cannot encode failing.txt: gave up");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file, no temporary file");
+    }
 }

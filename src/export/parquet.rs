@@ -3,7 +3,9 @@
 use polars::prelude::*;
 
 use super::csv::COLUMNS;
-use super::{ExportError, Exporter};
+use std::io::Write;
+
+use super::{encode_error, Exporter};
 use crate::report::Report;
 
 pub struct SeriesParquet;
@@ -13,8 +15,8 @@ impl Exporter for SeriesParquet {
         "series.parquet"
     }
 
-    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
-        let encode = |e: PolarsError| ExportError::Encode { file: "series.parquet", message: e.to_string() };
+    fn write(&self, report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+        let encode = |e: PolarsError| encode_error("series.parquet", e);
         let rows: Vec<_> =
             report.analysis.series.iter().flat_map(|s| s.points.iter().map(move |p| (s, p))).collect();
         let text = |f: &dyn Fn(usize) -> String| -> Vec<String> { (0..rows.len()).map(f).collect() };
@@ -56,11 +58,10 @@ impl Exporter for SeriesParquet {
             ),
         ];
         let mut df = DataFrame::new(rows.len(), columns).map_err(encode)?;
-        let mut buf = Vec::new();
-        ParquetWriter::new(&mut buf)
+        ParquetWriter::new(w)
             .with_compression(ParquetCompression::Uncompressed)
             .finish(&mut df)
             .map_err(encode)?;
-        Ok(buf)
+        Ok(())
     }
 }

@@ -64,7 +64,10 @@ pub(super) enum Terms {
     /// x itself.
     Linear(f64),
     /// σ(s·(x − m)) and s·(x − m).
-    Logistic { p: f64, t: f64 },
+    Logistic {
+        p: f64,
+        t: f64,
+    },
     BrokenPowerLaw(BplTerms),
 }
 
