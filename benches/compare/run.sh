@@ -21,7 +21,7 @@
 #   INPUTS         which inputs, in order ["c b a"]
 #   RUNS_C RUNS_B RUNS_A   runs per tool on each input [3 3 1]
 #   SCALE          families of corpus (a) both tools run on, 1..40 [4]; 40 is the full corpus.
-#                  Python takes about 3 min per family on a 2-core EPYC (137-142 ms per series,
+#                  Python takes about 3 min per family on a 2-core EPYC (125-142 ms per series,
 #                  about 2 h for all 40, single process), hence the default; see README.md.
 #   EMERGE_FULL_A  1: also time emerge alone on the full 40-family corpus, so that the full-size
 #                  ratio rests on emerge measured at full size and Python's measured per-series
