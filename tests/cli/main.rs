@@ -203,6 +203,46 @@ fn two_runs_write_identical_files() {
     }
 }
 
+#[test]
+fn the_number_of_threads_does_not_change_any_byte() {
+    // Series are analysed and charts drawn in parallel (rayon), item files aggregated by
+    // polars' streaming engine: one thread and four must write the same files, for
+    // aggregated scores with the bootstrap and the verdict and for item-level rows.
+    let items = Workdir::new();
+    items
+        .emerge()
+        .args(["simulate", "--items", "300", "--steps", "5", "--seed", "3", "--out", "items.csv"])
+        .assert()
+        .success();
+    let items_csv = items.path().join("items.csv");
+    for (input, extra) in [(seed(), vec!["--n", "1000"]), (items_csv, vec!["--bootstrap", "300"])] {
+        let runs: Vec<Workdir> = ["1", "4"]
+            .into_iter()
+            .map(|threads| {
+                let wd = Workdir::new();
+                wd.analyze(&input)
+                    .args(&extra)
+                    .arg("-q")
+                    .env("RAYON_NUM_THREADS", threads)
+                    .env("POLARS_MAX_THREADS", threads)
+                    .assert()
+                    .success();
+                wd
+            })
+            .collect();
+        let files = runs[0].out_files();
+        assert_eq!(files, runs[1].out_files());
+        assert!(files.iter().any(|f| f.ends_with(".png")), "charts included: {files:?}");
+        for name in &files {
+            assert!(
+                runs[0].read_out(name) == runs[1].read_out(name),
+                "{name} of {} differs between 1 and 4 threads",
+                input.display()
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // C. Compose operators
 // ---------------------------------------------------------------------------------
