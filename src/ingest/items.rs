@@ -331,8 +331,8 @@ enum Aggregated {
 /// (and to the second when correct); any other row adds nothing. Decoded per item, the
 /// fields must add up to the row count: a field that reached 4 carried into the next and
 /// lowered the total, as does a row that added nothing, so the check is exact, and an
-/// item that repeats a subtask has a field above one. Then one small group-by per key and
-/// subtasks-per-item. `Ok(None)` when a row added nothing or a field carried (a subtask
+/// item that repeats a subtask has a field above one. The items are then counted per
+/// pattern (key, row count, packed counts), and the fields decoded on the patterns only. `Ok(None)` when a row added nothing or a field carried (a subtask
 /// the first rows did not show, graded scores, an invalid row, or a subtask repeated four
 /// times in one item): the general path handles and locates all of them.
 fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Aggregated>> {
@@ -363,7 +363,23 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Ag
     for p in 0..packs {
         per_item.extend([format!("rows{p}"), format!("correct{p}")].map(|c| col(c.as_str()).sum()));
     }
-    // The fields, per item (a fifth of the rows here, for five subtasks).
+    // Items with the same key, row count and packed counts are alike: the streamed pass
+    // counts items per pattern (at most 3^k per key and row count), and the fields are
+    // decoded on those few patterns, each weighted by its number of items.
+    let mut pattern = projection.keys_and("k");
+    for p in 0..packs {
+        pattern.extend([col(format!("rows{p}")), col(format!("correct{p}"))]);
+    }
+    let patterns = projection
+        .base
+        .clone()
+        .with_columns(packed_rows)
+        .with_columns(packed_correct)
+        .group_by(projection.keys_and("item"))
+        .agg(per_item)
+        .group_by(pattern)
+        .agg([len().cast(DataType::UInt64).alias("items")]);
+    let patterns = collect_all_with(vec![patterns], Engine::Streaming)?.remove(0);
     // Without polars' rounding feature, integer division is float division: exact here,
     // by a power of two of integers below 2^53.
     let unpack = |packed: &str, j: usize| {
@@ -386,31 +402,34 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Ag
         repeated.alias("repeated"),
         sum_of("c").cast(DataType::Float64).alias("row_sum"),
     ];
+    let items = || col("items");
+    let weighted = |flag: Expr| (flag.cast(DataType::UInt64) * items()).sum();
+    let items_f64 = || items().cast(DataType::Float64);
     let mut per_k = vec![
-        len().alias("items"),
-        col("unusable").sum().alias("unusable"),
-        col("repeated").sum().alias("repeats"),
+        items().sum().alias("items"),
+        weighted(col("unusable")).alias("unusable"),
+        weighted(col("repeated")).alias("repeats"),
         // Scores are 0/1 here: an item is jointly correct when all its rows are, and its
-        // squared scores add up to its correct count.
-        col("row_sum").eq(col("k").cast(DataType::Float64)).sum().cast(DataType::Float64).alias("joint_sum"),
-        (col("row_sum") * col("row_sum")).sum().alias("row_sq_sum"),
-        col("row_sum").sum().alias("sq_sum"),
+        // squared scores add up to its correct count. (Sums of whole numbers below 2^53:
+        // exact in any order.)
+        (col("row_sum").eq(col("k").cast(DataType::Float64)).cast(DataType::Float64) * items_f64())
+            .sum()
+            .alias("joint_sum"),
+        (col("row_sum") * col("row_sum") * items_f64()).sum().alias("row_sq_sum"),
+        (col("row_sum") * items_f64()).sum().alias("sq_sum"),
     ];
     for j in 0..names.len() {
-        per_k.extend([format!("n{j}"), format!("c{j}")].map(|c| col(c.as_str()).sum()));
+        for c in [format!("n{j}"), format!("c{j}")] {
+            per_k.push((col(c.as_str()) * items()).sum().alias(c.as_str()));
+        }
     }
-    let histogram = projection
-        .base
-        .clone()
-        .with_columns(packed_rows)
-        .with_columns(packed_correct)
-        .group_by(projection.keys_and("item"))
-        .agg(per_item)
+    let histogram = patterns
+        .lazy()
         .with_columns(fields)
         .with_columns(checks)
         .group_by(projection.keys_and("k"))
         .agg(per_k);
-    let histogram = collect_all_with(vec![histogram], Engine::Streaming)?.remove(0);
+    let histogram = collect_all_with(vec![histogram], Engine::InMemory)?.remove(0);
     let total = |name: &str| -> PolarsResult<u64> {
         Ok(histogram.column(name)?.cast(&DataType::UInt64)?.u64()?.sum().unwrap_or(0))
     };
