@@ -12,6 +12,8 @@
 
 mod shapes;
 
+use std::cell::RefCell;
+
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt, MinimizationReport};
 use nalgebra::allocator::{Allocator, Reallocator};
 use nalgebra::storage::Owned;
@@ -19,8 +21,6 @@ use nalgebra::{
     DMatrix, DVector, DefaultAllocator, Dim, DimMax, DimMaximum, DimMin, Dyn, OMatrix, OVector, U2, U3, U6,
 };
 use statrs::distribution::{ContinuousCDF, StudentsT};
-
-use std::cell::RefCell;
 
 use shapes::{Shape, Terms};
 
@@ -630,6 +630,30 @@ mod tests {
 
     use super::*;
     use approx::assert_relative_eq;
+
+    #[test]
+    fn the_jacobian_from_the_last_residuals_terms_is_the_one_computed_afresh() {
+        let (x, y) = (&LOG_X[..], &LOG_Y[..]);
+        let cases = [
+            (Shape::Linear, vec![0.1, 0.05]),
+            (Shape::Logistic { floor: 0.25, bounded: true }, vec![10.0, 2.0, 0.3]),
+            (Shape::BrokenPowerLaw { sign: -1.0, x_ref: 8.0 }, vec![0.9, -0.5, 0.3, 1.0, 10.0, -1.0]),
+        ];
+        let bits = |m: OMatrix<f64, Dyn, Dyn>| m.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for (shape, phi) in cases {
+            let at = |phi: &[f64]| {
+                let p = Problem::new(shape, x, y, DVector::from_column_slice(phi));
+                bits(p.jacobian().unwrap())
+            };
+            let mut problem = Problem::new(shape, x, y, DVector::from_column_slice(&phi));
+            problem.residuals();
+            assert_eq!(bits(problem.jacobian().unwrap()), at(&phi), "{shape:?}: reused terms");
+            // Moved without new residuals: the old terms must not be used.
+            let moved: Vec<f64> = phi.iter().map(|v| v + 0.125).collect();
+            problem.set_params(&DVector::from_column_slice(&moved));
+            assert_eq!(bits(problem.jacobian().unwrap()), at(&moved), "{shape:?}: stale terms");
+        }
+    }
 
     const PARAM_TOL: f64 = 1e-6;
     const SE_TOL: f64 = 1e-4;
