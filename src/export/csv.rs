@@ -40,10 +40,7 @@ impl Exporter for SeriesCsv {
     fn write(&self, report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         let encode = |e: csv::Error| {
             if e.is_io_error() {
-                match e.into_kind() {
-                    csv::ErrorKind::Io(io) => io,
-                    other => encode_error("series.csv", format!("{other:?}")),
-                }
+                std::io::Error::from(e)
             } else {
                 encode_error("series.csv", e)
             }

@@ -36,13 +36,6 @@ pub trait Exporter {
     /// Streams the file's content into `w`. Encoding failures come back as an
     /// `io::Error` wrapping an [`ExportError::Encode`] (see [`encode_error`]).
     fn write(&self, report: &Report, w: &mut dyn Write) -> std::io::Result<()>;
-
-    /// The file's content in memory.
-    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
-        let mut bytes = Vec::new();
-        self.write(report, &mut bytes).map_err(|e| unwrap_encode(e, self.file_name()))?;
-        Ok(bytes)
-    }
 }
 
 /// An encoding failure, carried through `io::Result` to [`export_all`].
@@ -52,13 +45,10 @@ pub(crate) fn encode_error(file: &'static str, message: impl ToString) -> std::i
 
 /// The [`ExportError::Encode`] inside `e`, or `e` as an I/O error on `path`.
 fn unwrap_encode(e: std::io::Error, path: &str) -> ExportError {
-    if e.get_ref().is_some_and(|inner| inner.is::<ExportError>()) {
-        if let Some(Ok(inner)) = e.into_inner().map(|inner| inner.downcast::<ExportError>()) {
-            return *inner;
-        }
-        unreachable!("checked to be an ExportError");
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<ExportError>()) {
+        Some(ExportError::Encode { file, message }) => ExportError::Encode { file, message: message.clone() },
+        _ => ExportError::Io { path: path.to_string(), source: e },
     }
-    ExportError::Io { path: path.to_string(), source: e }
 }
 
 /// The exporters `emerge analyze` runs, in order.

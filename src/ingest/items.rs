@@ -1245,7 +1245,10 @@ mod tests {
 
     use super::*;
 
-    fn csv(rows: &[(&str, &str, &str, String, f64)]) -> tempfile::NamedTempFile {
+    /// (model, params, subtask, item, correct), one task.
+    type Row = (&'static str, &'static str, String, String, f64);
+
+    fn file_of(rows: &[Row]) -> tempfile::NamedTempFile {
         let mut text = String::from("model,params,task,subtask,item,correct\n");
         for (model, params, subtask, item, correct) in rows {
             text.push_str(&format!("{model},{params},t,{subtask},{item},{correct}\n"));
@@ -1282,7 +1285,7 @@ mod tests {
     }
 
     /// 20 subtasks (two packed columns), two models, items that lack subtasks.
-    fn twenty_subtasks() -> Vec<(&'static str, &'static str, String, String, f64)> {
+    fn twenty_subtasks() -> Vec<Row> {
         let mut rows = Vec::new();
         for (m, (model, params)) in [("a", "1e9"), ("b", "7B")].into_iter().enumerate() {
             for item in 0..40 {
@@ -1296,11 +1299,6 @@ mod tests {
             }
         }
         rows
-    }
-
-    fn file_of(rows: &[(&'static str, &'static str, String, String, f64)]) -> tempfile::NamedTempFile {
-        let rows: Vec<_> = rows.iter().map(|(m, p, s, i, c)| (*m, *p, s.as_str(), i.clone(), *c)).collect();
-        csv(&rows)
     }
 
     fn names() -> Vec<String> {
