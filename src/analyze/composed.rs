@@ -1,12 +1,18 @@
 //! The "no emergence, only composition" model: each subtask's logistic trend,
 //! composed with the compound's operator.
 //!
-//! Uncertainty comes from the subtask fits by the delta method on the link scale
-//! (logit for rates, identity otherwise): Var(link P(x)) = Σ_i (∂ link P / ∂ p_i)² ·
-//! se_i(x)², the subtask fits being independent. Intervals use Student's t with the
-//! smallest residual degrees of freedom among the subtask fits.
+//! The composition is computed in log space: for `all`, ln P = Σ ln pᵢ with each ln pᵢ
+//! taken from its fit without underflow, and logit P = ln P − ln(1 − P), so products of
+//! dozens of subtasks (10⁻²⁷ and below) keep their digits and no rate is clamped.
+//! Uncertainty comes from the subtask fits by the delta method on the logit scale (the
+//! identity for non-rates): Var(logit P(x)) = Σᵢ (∂ logit P/∂pᵢ)²·seᵢ(x)², the subtask
+//! fits being independent. The interval quantile is Student's t with the
+//! Welch–Satterthwaite degrees of freedom of that sum (Satterthwaite 1946): a fit whose
+//! variance is known (binomial, φ = 1) contributes infinite degrees of freedom, so with
+//! item counts the quantile is normal, and one noisy least-squares fit cannot widen
+//! every band to its own t.
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use super::fit::FittedCurve;
 use crate::compose::Operator;
@@ -18,8 +24,6 @@ pub enum Link {
     Identity,
 }
 
-const EDGE: f64 = 1e-12;
-
 impl Link {
     pub fn of(op: &Operator) -> Self {
         if op.is_rate() {
@@ -29,19 +33,24 @@ impl Link {
         }
     }
 
+    /// logit(v) for rates (±∞ at 0 and 1), v otherwise.
     pub fn apply(self, v: f64) -> f64 {
         match self {
-            Link::Logit => {
-                let p = v.clamp(EDGE, 1.0 - EDGE);
-                (p / (1.0 - p)).ln()
-            }
+            Link::Logit => v.ln() - (-v).ln_1p(),
             Link::Identity => v,
         }
     }
 
     pub fn inverse(self, v: f64) -> f64 {
         match self {
-            Link::Logit => 1.0 / (1.0 + (-v).exp()),
+            Link::Logit => {
+                if v >= 0.0 {
+                    1.0 / (1.0 + (-v).exp())
+                } else {
+                    let e = v.exp();
+                    e / (1.0 + e)
+                }
+            }
             Link::Identity => v,
         }
     }
@@ -49,13 +58,63 @@ impl Link {
     /// d link(v) / dv.
     pub fn derivative(self, v: f64) -> f64 {
         match self {
-            Link::Logit => {
-                let p = v.clamp(EDGE, 1.0 - EDGE);
-                1.0 / (p * (1.0 - p))
-            }
+            Link::Logit => 1.0 / (v * (1.0 - v)),
             Link::Identity => 1.0,
         }
     }
+}
+
+/// A variance on the link scale with its Welch–Satterthwaite degrees of freedom.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkVariance {
+    pub variance: f64,
+    /// Infinite when every component's variance is known.
+    pub df: f64,
+    /// Σ vᵢ²/νᵢ, kept so that variances can be added ([`LinkVariance::plus`]).
+    spread: f64,
+}
+
+impl LinkVariance {
+    /// One component: variance v with ν degrees of freedom (∞ when known).
+    pub fn component(variance: f64, df: f64) -> Self {
+        let spread = if df.is_finite() { variance * variance / df } else { 0.0 };
+        LinkVariance { variance, df: Self::df_of(variance, spread), spread }
+    }
+
+    fn df_of(variance: f64, spread: f64) -> f64 {
+        if spread > 0.0 {
+            variance * variance / spread
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// The sum of two independent variances.
+    pub fn plus(self, other: LinkVariance) -> Self {
+        let variance = self.variance + other.variance;
+        let spread = self.spread + other.spread;
+        LinkVariance { variance, df: Self::df_of(variance, spread), spread }
+    }
+
+    /// The (1 + level)/2 quantile: Student's t with `df`, normal when `df` is infinite.
+    pub fn quantile(&self, level: f64) -> Option<f64> {
+        quantile(self.df, level)
+    }
+}
+
+/// The (1 + level)/2 quantile of Student's t with `df` degrees of freedom (normal when
+/// infinite, or beyond 10⁶).
+pub fn quantile(df: f64, level: f64) -> Option<f64> {
+    if !(level > 0.0 && level < 1.0) || df.is_nan() || df <= 0.0 {
+        return None;
+    }
+    let p = 0.5 * (1.0 + level);
+    let q = if df > 1e6 {
+        Normal::new(0.0, 1.0).ok()?.inverse_cdf(p)
+    } else {
+        StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(p)
+    };
+    q.is_finite().then_some(q)
 }
 
 /// Subtask fits composed with an operator.
@@ -63,38 +122,11 @@ impl Link {
 pub struct ComposedModel {
     pub operator: Operator,
     pub fits: Vec<FittedCurve>,
-    /// Per fit, a factor ≥ 1 on its standard errors: sqrt(σ²/s²) when the binomial
-    /// sampling variance σ² of its points (known from item counts) exceeds the
-    /// residual variance s² (as curve_fit's `absolute_sigma=True` with equal weights).
-    /// Without it, nearly noise-free subtask data would give implausibly narrow bands.
-    pub se_scale: Vec<f64>,
 }
 
 impl ComposedModel {
     pub fn new(operator: Operator, fits: Vec<FittedCurve>) -> Self {
-        let se_scale = vec![1.0; fits.len()];
-        ComposedModel { operator, fits, se_scale }
-    }
-
-    /// Sets each fit's standard-error factor from its points' mean binomial variance.
-    pub fn with_sampling_variance(mut self, variances: &[Option<f64>]) -> Self {
-        for ((scale, fit), var) in self.se_scale.iter_mut().zip(&self.fits).zip(variances) {
-            let dof = fit.n.saturating_sub(fit.k);
-            if let (Some(var), true) = (var, dof > 0) {
-                let s2 = fit.rss / dof as f64;
-                *scale = if s2 > 0.0 { (var / s2).sqrt().max(1.0) } else { 1.0 };
-                if s2 == 0.0 && *var > 0.0 {
-                    *scale = f64::INFINITY;
-                }
-            }
-        }
-        self
-    }
-
-    /// Standard error of subtask fit i's mean at x, scaled.
-    pub fn subtask_se(&self, i: usize, x: f64) -> Option<f64> {
-        let se = self.fits.get(i)?.mean_se(x)? * self.se_scale[i];
-        se.is_finite().then_some(se)
+        ComposedModel { operator, fits }
     }
 
     fn rates(&self, x: f64) -> Vec<f64> {
@@ -105,55 +137,128 @@ impl ComposedModel {
         Link::of(&self.operator)
     }
 
+    /// ln of the composed prediction at x; for `all` the sum of the fits' ln pᵢ.
+    pub fn predict_ln(&self, x: f64) -> f64 {
+        if self.operator.is_strict_product() {
+            self.fits.iter().map(|f| f.predict_ln(x)).sum()
+        } else {
+            self.operator.apply(&self.rates(x)).map_or(f64::NAN, f64::ln)
+        }
+    }
+
     /// The composed prediction at x.
     pub fn predict(&self, x: f64) -> f64 {
-        self.operator.apply(&self.rates(x)).unwrap_or(f64::NAN)
+        if self.operator.is_strict_product() {
+            self.predict_ln(x).exp()
+        } else {
+            self.operator.apply(&self.rates(x)).unwrap_or(f64::NAN)
+        }
     }
 
-    /// Residual degrees of freedom for intervals: the smallest among the subtask fits.
-    pub fn df(&self) -> usize {
-        self.fits.iter().map(|f| f.n.saturating_sub(f.k)).min().unwrap_or(0)
+    /// The composed prediction on the link scale, without underflow for `all`.
+    pub fn predict_link(&self, x: f64) -> f64 {
+        match self.link() {
+            Link::Logit if self.operator.is_strict_product() => {
+                let ln_p = self.predict_ln(x);
+                ln_p - (-ln_p.exp()).ln_1p()
+            }
+            link => link.apply(self.predict(x)),
+        }
     }
 
-    /// Standard error of the composed prediction on the link scale.
-    pub fn se_link(&self, x: f64) -> Option<f64> {
+    /// d link(P)/d pᵢ at x, for each subtask: analytic for `all` (on ln pᵢ, see
+    /// [`ComposedModel::variance_link`]), central differences otherwise.
+    fn sensitivities(&self, x: f64) -> Option<Vec<f64>> {
         let link = self.link();
         let mut rates = self.rates(x);
-        let mut var = 0.0;
+        let mut out = Vec::with_capacity(rates.len());
         for i in 0..rates.len() {
-            let se = self.subtask_se(i, x)?;
             let p = rates[i];
-            let h = 1e-6 * p.min(1.0 - p).max(1e-9);
+            let h = 1e-5 * p.min(1.0 - p).max(1e-12);
             let (lo, hi) = ((p - h).max(0.0), (p + h).min(1.0));
             rates[i] = hi;
             let up = link.apply(self.operator.apply(&rates).ok()?);
             rates[i] = lo;
             let down = link.apply(self.operator.apply(&rates).ok()?);
             rates[i] = p;
-            if hi > lo {
-                let d = (up - down) / (hi - lo);
-                var += d * d * se * se;
-            }
+            let d = if hi > lo { (up - down) / (hi - lo) } else { 0.0 };
+            out.push(d);
         }
-        var.is_finite().then(|| var.sqrt())
+        Some(out)
     }
 
-    /// Two-sided quantile used for intervals at `level`.
-    pub fn quantile(&self, level: f64) -> Option<f64> {
-        t_quantile(self.df(), level)
+    /// Variance of the composed prediction on the link scale, from the subtask fits' own
+    /// uncertainty (`observation` false) or from one new observation of each subtask on
+    /// `n[i]` items around its curve (`observation` true: the sampling error of an observed
+    /// compound).
+    fn variance_of(&self, x: f64, observation: Option<&[Option<f64>]>) -> Option<LinkVariance> {
+        // The variance of subtask i's estimate at x on its own ln scale (for `all`) or rate scale.
+        let component = |i: usize, f: &FittedCurve| -> Option<(f64, f64)> {
+            let df = if f.variance_is_known() { f64::INFINITY } else { f.df() as f64 };
+            let v = match observation {
+                None => {
+                    let se = f.mean_se(x)?;
+                    se * se
+                }
+                Some(n) => f.observation_variance(x, n[i])?,
+            };
+            Some((v, df))
+        };
+        let mut total: Option<LinkVariance> = None;
+        if self.operator.is_strict_product() && self.link() == Link::Logit {
+            // logit P = ln P − ln(1 − P): d logit P/d ln pᵢ = 1/(1 − P), and Var ln pᵢ = Var pᵢ/pᵢ².
+            let scale = 1.0 / (1.0 - self.predict(x));
+            for (i, f) in self.fits.iter().enumerate() {
+                let (v, df) = component(i, f)?;
+                let ln_var = match observation {
+                    None => f.mean_se_ln(x).map(|s| s * s)?,
+                    Some(_) => v / (f.predict(x) * f.predict(x)),
+                };
+                let c = LinkVariance::component(ln_var * scale * scale, df);
+                total = Some(total.map_or(c, |t| t.plus(c)));
+            }
+        } else {
+            let d = self.sensitivities(x)?;
+            for (i, f) in self.fits.iter().enumerate() {
+                let (v, df) = component(i, f)?;
+                let c = LinkVariance::component(d[i] * d[i] * v, df);
+                total = Some(total.map_or(c, |t| t.plus(c)));
+            }
+        }
+        total.filter(|t| t.variance.is_finite())
+    }
+
+    /// Variance of the composed mean on the link scale, with its degrees of freedom.
+    pub fn variance_link(&self, x: f64) -> Option<LinkVariance> {
+        self.variance_of(x, None)
+    }
+
+    /// Variance on the link scale of a compound observed at x from subtask scores on
+    /// `n[i]` items each (`None` for least-squares fits, whose residual variance stands in).
+    pub fn observation_variance_link(&self, x: f64, n: &[Option<f64>]) -> Option<LinkVariance> {
+        self.variance_of(x, Some(n))
+    }
+
+    /// Standard error of the composed prediction on the link scale.
+    pub fn se_link(&self, x: f64) -> Option<f64> {
+        self.variance_link(x).map(|v| v.variance.sqrt())
     }
 
     /// Interval for the composed mean at x, on the outcome scale.
     pub fn band(&self, x: f64, level: f64) -> Option<(f64, f64)> {
-        self.band_with_quantile(x, self.quantile(level)?)
+        let v = self.variance_link(x)?;
+        self.interval(x, v, level)
     }
 
-    /// [`ComposedModel::band`] with the t quantile computed once by the caller (it is
-    /// an iterative inverse CDF; curves and forecasts evaluate hundreds of x).
-    pub fn band_with_quantile(&self, x: f64, quantile: f64) -> Option<(f64, f64)> {
+    /// The interval predict ± q·√v on the link scale at x, back on the outcome scale.
+    pub fn interval(&self, x: f64, v: LinkVariance, level: f64) -> Option<(f64, f64)> {
         let link = self.link();
-        let centre = link.apply(self.predict(x));
-        let half = quantile * self.se_link(x)?;
+        let q = v.quantile(level)?;
+        let centre = self.predict_link(x);
+        let half = q * v.variance.sqrt();
+        if !(centre.is_finite() && half.is_finite()) {
+            return None;
+        }
         let (a, b) = (link.inverse(centre - half), link.inverse(centre + half));
         Some((a.min(b), a.max(b)))
     }

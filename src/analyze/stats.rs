@@ -9,8 +9,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::bootstrap::{bootstrap_group, cell_n, missing_counts, RowBootstrap};
-use super::composed::{first_crossing, t_quantile, ComposedModel, Crossing, Link};
-use super::fit::{fit, fit_warm, holdout_largest, FitSpec, FittedCurve, HoldoutCheck, ModelKind};
+use super::composed::{first_crossing, ComposedModel, Crossing};
+use super::fit::{
+    fit_observations, holdout_largest, FitSpec, FittedCurve, HoldoutCheck, ModelKind, Observations,
+};
 use super::interval::binomial_interval;
 use super::resolution::detection_floor;
 use super::{verdict, Analysis, AnalyzeOptions, Series, SeriesKind, Source, XAxis};
@@ -208,15 +210,36 @@ fn floor_of(s: &Series, g: &Group, o: &AnalyzeOptions) -> f64 {
     }
 }
 
-/// The (x, y) a series is fitted to, or why it is not.
-fn fit_data(s: &Series, axis: XAxis) -> Result<(Vec<f64>, Vec<f64>), String> {
+/// The points a series is fitted to, sorted by x, or why it is not fitted.
+struct FitData {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    /// Items per point, for observed rates with counts at every point: the fits are then
+    /// binomial maximum-likelihood ones. Compounds have none (a product of rates is not a
+    /// binomial proportion).
+    n: Option<Vec<f64>>,
+}
+
+impl FitData {
+    fn observations(&self) -> Observations<'_> {
+        Observations { x: &self.x, y: &self.y, n: self.n.as_deref() }
+    }
+}
+
+fn fit_data(s: &Series, axis: XAxis) -> Result<FitData, String> {
     let xs = s.xs(axis);
     if let Some(p) = s.points.iter().zip(&xs).find(|(_, x)| x.is_none()).map(|(p, _)| p) {
         return Err(format!("model {:?} has no positive flops value (needed by --x flops)", p.model));
     }
-    let mut pairs: Vec<(f64, f64)> = xs.iter().flatten().zip(&s.points).map(|(&x, p)| (x, p.value)).collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut distinct: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    let observed = matches!(s.source, Source::Subtask(_) | Source::Task) && s.is_rate;
+    let mut rows: Vec<(f64, f64, Option<f64>)> = xs
+        .iter()
+        .flatten()
+        .zip(&s.points)
+        .map(|(&x, p)| (x, p.value, p.n.filter(|&n| observed && n > 0).map(|n| n as f64)))
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut distinct: Vec<f64> = rows.iter().map(|p| p.0).collect();
     distinct.dedup();
     if distinct.len() < MIN_SIZES_FOR_FIT {
         return Err(format!(
@@ -224,42 +247,43 @@ fn fit_data(s: &Series, axis: XAxis) -> Result<(Vec<f64>, Vec<f64>), String> {
             distinct.len()
         ));
     }
-    Ok(pairs.into_iter().unzip())
+    let n: Option<Vec<f64>> = rows.iter().map(|r| r.2).collect();
+    Ok(FitData { x: rows.iter().map(|r| r.0).collect(), y: rows.iter().map(|r| r.1).collect(), n })
 }
 
 fn fit_series(s: &mut Series, g: &Group, o: &AnalyzeOptions) {
-    let (x, y) = match fit_data(s, o.x_axis) {
+    let data = match fit_data(s, o.x_axis) {
         Ok(d) => d,
         Err(why) => {
             s.fit_note = Some(why);
             return;
         }
     };
+    let obs = data.observations();
+    let sizes = data.x.len();
     let floor = floor_of(s, g, o);
     s.fits = ModelKind::ALL
         .iter()
         .map(|&kind| {
             let spec = FitSpec { kind, floor, higher_is_better: s.higher_is_better, is_rate: s.is_rate };
-            if kind == ModelKind::BrokenPowerLaw && x.len() < MIN_SIZES_FOR_BPL {
+            if kind == ModelKind::BrokenPowerLaw && sizes < MIN_SIZES_FOR_BPL {
                 // With as many points as parameters the curve only interpolates: no
                 // standard errors, no AICc, nothing to learn.
                 let why = format!(
-                    "the broken power law has 6 parameters and needs at least {MIN_SIZES_FOR_BPL} model \
-                     sizes; this series has {}",
-                    x.len()
+                    "not fitted: the broken power law has 6 parameters and needs at least {MIN_SIZES_FOR_BPL} \
+                     model sizes; this series has {sizes}"
                 );
                 return FitReport { model: kind, fit: Err(why.clone()), holdout: Err(why) };
             }
-            let curve = fit(&spec, &x, &y);
-            let holdout = if kind == ModelKind::BrokenPowerLaw && x.len() < MIN_SIZES_FOR_BPL_HOLDOUT {
+            let curve = fit_observations(&spec, &obs);
+            let holdout = if kind == ModelKind::BrokenPowerLaw && sizes < MIN_SIZES_FOR_BPL_HOLDOUT {
                 Err(format!(
                     "the held-out check of the broken power law needs at least {MIN_SIZES_FOR_BPL_HOLDOUT} \
                      model sizes (6 parameters and 2 residual degrees of freedom once one is held out); \
-                     this series has {}",
-                    x.len()
+                     this series has {sizes}"
                 ))
             } else {
-                holdout_largest(&spec, &x, &y, o.confidence, curve.as_ref().ok()).map_err(|e| e.to_string())
+                holdout_largest(&spec, &obs, o.confidence).map_err(|e| e.to_string())
             };
             FitReport { model: kind, fit: curve.map_err(|e| e.to_string()), holdout }
         })
@@ -297,38 +321,9 @@ pub(super) fn subtask_logistics(series: &[Series], key: &GroupKey) -> Result<Vec
         .collect()
 }
 
-/// Mean binomial variance p(1 − p)/n over a subtask's observed points, when all have counts.
-fn sampling_variance(
-    row: &[Option<Cell>],
-    common_n: Option<u64>,
-    skip: Option<&str>,
-    g: &Group,
-) -> Option<f64> {
-    let mut sum = 0.0;
-    let mut count = 0usize;
-    for (m, cell) in row.iter().enumerate() {
-        let Some(c) = cell else { continue };
-        if skip == Some(g.models[m].name.as_str()) {
-            continue;
-        }
-        let n = cell_n(c, common_n)? as f64;
-        sum += c.value * (1.0 - c.value) / n;
-        count += 1;
-    }
-    (count > 0).then(|| sum / count as f64)
-}
-
 /// The composed model of a group under `op`, from its subtasks' logistic fits.
-pub(super) fn composed_model(
-    series: &[Series],
-    g: &Group,
-    op: &Operator,
-    o: &AnalyzeOptions,
-) -> Result<ComposedModel, String> {
-    let fits = subtask_logistics(series, &g.key)?;
-    let variances: Vec<Option<f64>> =
-        g.cells.iter().map(|row| sampling_variance(row, o.n_items, None, g)).collect();
-    Ok(ComposedModel::new(op.clone(), fits).with_sampling_variance(&variances))
+pub(super) fn composed_model(series: &[Series], g: &Group, op: &Operator) -> Result<ComposedModel, String> {
+    Ok(ComposedModel::new(op.clone(), subtask_logistics(series, &g.key)?))
 }
 
 fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &AnalyzeOptions) {
@@ -344,7 +339,7 @@ fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &Ana
                 return None;
             }
             let own = &a.series[ranges[&s.key].clone()];
-            Some((si, composed_model(own, g, op, o).and_then(|model| composed_report(s, g, model, o))))
+            Some((si, composed_model(own, g, op).and_then(|model| composed_report(s, g, model, o))))
         })
         .collect();
     for (si, report) in reports {
@@ -385,9 +380,11 @@ fn composed_report(
     Ok(ComposedReport { model, x: xs, predicted, band, rss, holdout, holdout_note })
 }
 
-/// Refits every subtask without the series' largest model (starting from `full`'s
-/// fits), composes, predicts it. The interval combines the refitted model's uncertainty with the observed point's
-/// own sampling error (bootstrap standard deviation) on the link scale.
+/// Refits every subtask without the series' largest model (afresh: nothing fitted to
+/// the held-out model reaches the refit), composes, and predicts that model's compound.
+/// The interval adds the observed compound's own sampling error to the refitted model's
+/// uncertainty on the link scale: each subtask's binomial variance on its items at the
+/// refitted rate (φ-inflated), or its residual variance for least-squares fits.
 fn composed_holdout(
     s: &Series,
     g: &Group,
@@ -398,55 +395,57 @@ fn composed_holdout(
     let (last, &x_held) =
         xs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).ok_or_else(|| "no points".to_string())?;
     let held = &s.points[last];
+    let held_model = model_index(g, &held.model);
     let chance = o.chance.unwrap_or(0.0);
     let op = &full.operator;
     let mut fits = Vec::with_capacity(g.subtasks.len());
-    for ((name, row), warm) in g.subtasks.iter().zip(&g.cells).zip(&full.fits) {
-        let mut pairs: Vec<(f64, f64)> = Vec::new();
+    let mut held_n = Vec::with_capacity(g.subtasks.len());
+    for (name, row) in g.subtasks.iter().zip(&g.cells) {
+        let mut rows: Vec<(f64, f64, Option<f64>)> = Vec::new();
         for (m, cell) in row.iter().enumerate() {
             let model = &g.models[m];
             let x = o.x_axis.log10_of(model.params, model.flops);
             if let (Some(c), Some(x)) = (cell, x) {
-                if model.name != held.model {
-                    pairs.push((x, c.value));
+                if m != held_model {
+                    rows.push((x, c.value, cell_n(c, o.n_items).filter(|&n| n > 0).map(|n| n as f64)));
                 }
             }
         }
-        let (x, y): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let x: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        let y: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        let n: Option<Vec<f64>> = rows.iter().map(|r| r.2).collect();
         let spec =
             FitSpec { kind: ModelKind::Logistic, floor: chance, higher_is_better: true, is_rate: true };
-        let curve = fit_warm(&spec, &x, &y, warm)
+        let curve = fit_observations(&spec, &Observations { x: &x, y: &y, n: n.as_deref() })
             .map_err(|e| format!("subtask {name:?} without the largest model: {e}"))?;
         if !curve.converged {
             return Err(format!(
-                "subtask {name:?} without the largest model: the logistic fit did not converge"
+                "subtask {name:?} without the largest model: the logistic fit did not converge{}",
+                curve.convergence_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
             ));
         }
         fits.push(curve);
+        held_n.push(row[held_model].as_ref().and_then(|c| cell_n(c, o.n_items)).map(|n| n as f64));
     }
-    let variances: Vec<Option<f64>> =
-        g.cells.iter().map(|row| sampling_variance(row, o.n_items, Some(&held.model), g)).collect();
-    let refit = ComposedModel::new(op.clone(), fits).with_sampling_variance(&variances);
+    let refit = ComposedModel::new(op.clone(), fits);
     let predicted = refit.predict(x_held);
-    let link = Link::of(op);
-    let se_fit = refit.se_link(x_held);
-    let se_obs = held.se.map(|sd| sd * link.derivative(held.value));
-    let note = match (se_fit, se_obs) {
+    let fit_var = refit.variance_link(x_held);
+    let obs_var = refit.observation_variance_link(x_held, &held_n);
+    let note = match (fit_var, obs_var) {
         (Some(_), Some(_)) => None,
         (Some(_), None) => {
             Some("the interval omits the observation's sampling error (no item counts)".into())
         }
         (None, _) => Some("no interval: the refitted subtask fits have no standard errors".into()),
     };
-    let interval = match (se_fit, refit.quantile(o.confidence)) {
-        (Some(f), Some(q)) => {
-            let half = q * (f * f + se_obs.map_or(0.0, |v| v * v)).sqrt();
-            let centre = link.apply(predicted);
-            let (a, b) = (link.inverse(centre - half), link.inverse(centre + half));
-            Some((a.min(b), a.max(b)))
-        }
-        _ => None,
-    };
+    let interval = fit_var.and_then(|f| {
+        let total = match obs_var {
+            Some(v) => f.plus(v),
+            None => f,
+        };
+        refit.interval(x_held, total, o.confidence)
+    });
     let check = HoldoutCheck {
         x: x_held,
         observed: held.value,
@@ -469,32 +468,24 @@ fn forecasts(s: &Series, o: &AnalyzeOptions) -> Vec<Forecast> {
     };
     let hi = x_max + FORECAST_DECADES;
     type Curve<'a> = Box<dyn Fn(f64) -> f64 + 'a>;
+    let level = o.confidence;
     let (source, centre, upper, lower): (&'static str, Curve, Curve, Curve) = if let Some(c) = &s.composed {
         let m = &c.model;
-        let q = m.quantile(o.confidence);
         (
             "composed",
             Box::new(move |x| m.predict(x)),
-            Box::new(move |x| q.and_then(|q| m.band_with_quantile(x, q)).map_or(f64::NAN, |b| b.1)),
-            Box::new(move |x| q.and_then(|q| m.band_with_quantile(x, q)).map_or(f64::NAN, |b| b.0)),
+            Box::new(move |x| m.band(x, level).map_or(f64::NAN, |b| b.1)),
+            Box::new(move |x| m.band(x, level).map_or(f64::NAN, |b| b.0)),
         )
     } else if let Some(Ok(curve)) = s.fits.iter().find(|f| f.model == ModelKind::Logistic).map(|f| &f.fit) {
         if !curve.converged {
             return Vec::new();
         }
-        // As FittedCurve::confidence_band: Student's t with n − k degrees of freedom.
-        let q = t_quantile(curve.n.saturating_sub(curve.k), o.confidence);
         (
             "logistic",
             Box::new(move |x| curve.predict(x)),
-            Box::new(move |x| match (q, curve.mean_se(x)) {
-                (Some(q), Some(se)) => curve.predict(x) + q * se,
-                _ => f64::NAN,
-            }),
-            Box::new(move |x| match (q, curve.mean_se(x)) {
-                (Some(q), Some(se)) => curve.predict(x) - q * se,
-                _ => f64::NAN,
-            }),
+            Box::new(move |x| curve.confidence_band(x, level).map_or(f64::NAN, |b| b.1)),
+            Box::new(move |x| curve.confidence_band(x, level).map_or(f64::NAN, |b| b.0)),
         )
     } else {
         return Vec::new();

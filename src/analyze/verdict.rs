@@ -148,7 +148,7 @@ fn judge(series: &[Series], g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict
     if !op.is_rate() {
         return fail(format!("{} is not a rate; the verdict tests rates", op.name()));
     }
-    let model = match composed_model(series, g, op, o) {
+    let model = match composed_model(series, g, op) {
         Ok(m) => m,
         Err(why) => return fail(why),
     };
@@ -250,7 +250,7 @@ fn hypothesis_rates(model: &ComposedModel, ob: &Obs, observation: Observation) -
         Observation::ComposedSubtasks => (0..model.fits.len())
             .map(|i| {
                 let p = model.fits[i].predict(ob.x).clamp(0.0, 1.0);
-                (p, model.subtask_se(i, ob.x).map(|se| se * logit.derivative(p)))
+                (p, model.fits[i].mean_se(ob.x).map(|se| se * logit.derivative(p)))
             })
             .collect(),
     }

@@ -28,11 +28,18 @@ def out(key, x):
 
 
 def aicc(rss, n, k):
-    return n * np.log(rss / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+    # Least squares estimates the error variance too, so the standard count is K = k + 1
+    # (Hurvich & Tsai 1989; Burnham & Anderson 2002, eq. 2.14).
+    K = k + 1
+    if n - K - 1 <= 0:
+        return float("nan")  # undefined: the Rust fit reports aicc None with a note
+    return n * np.log(rss / n) + 2 * K + 2 * K * (K + 1) / (n - K - 1)
 
 
-def report(prefix, names, popt, pcov, x, y, model, grad, at, level=0.95):
-    """popt, standard errors, RSS, AICc and delta-method intervals at the points `at`."""
+def report(prefix, names, popt, pcov, x, y, model, grad, at, level=0.95, k_model=None):
+    """popt, standard errors, RSS, AICc and delta-method intervals at the points `at`.
+    `k_model`: the parameters AICc counts when it differs from len(popt) (a logistic whose
+    ceiling sits on its bound 1 is reported as the 2-parameter curve, but AICc counts 3)."""
     n, k = len(x), len(popt)
     resid = model(x, *popt) - y
     rss = float(resid @ resid)
@@ -41,7 +48,7 @@ def report(prefix, names, popt, pcov, x, y, model, grad, at, level=0.95):
         out(f"{prefix}.{name}", v)
         out(f"{prefix}.{name}.se", s)
     out(f"{prefix}.rss", rss)
-    out(f"{prefix}.aicc", aicc(rss, n, k))
+    out(f"{prefix}.aicc", aicc(rss, n, k if k_model is None else k_model))
     s2 = rss / (n - k)
     t = stats.t.ppf((1 + level) / 2, n - k)
     for xa in at:
@@ -101,13 +108,38 @@ def fit_logistic(floor, x, y):
     return model, grad, popt, pcov
 
 
+def at_ceiling(floor):
+    """The logistic with its ceiling fixed at 1: what emerge reports when the 3-parameter
+    optimum lies on the bound c = 1 (standard errors and intervals of the 2 free parameters)."""
+    def model(x, m, s):
+        return floor + (1 - floor) / (1 + np.exp(-s * (x - m)))
+
+    def grad(x, m, s):
+        p = special.expit(s * (x - m))
+        dp = p * special.expit(-s * (x - m))
+        return np.array([-(1 - floor) * dp * s, (1 - floor) * dp * (x - m)])
+
+    def jac(x, m, s):
+        return np.stack([grad(xi, m, s) for xi in x])
+
+    return model, grad, jac
+
+
+def report_logistic(tag, floor, x, y, at):
+    model, grad, popt, pcov = fit_logistic(floor, x, y)
+    if popt[2] < 1.0 - 1e-6 * (1.0 - floor):
+        report(tag, ["midpoint", "slope", "ceiling"], popt, pcov, x, y, model, grad, at)
+        return
+    model, grad, jac = at_ceiling(floor)
+    popt, pcov = curve_fit(model, x, y, p0=popt[:2], jac=jac, method="trf", **TIGHT)
+    out(f"{tag}.ceiling", 1.0)
+    report(tag, ["midpoint", "slope"], popt, pcov, x, y, model, grad, at, k_model=3)
+
+
 for tag, floor in (("logistic_floor0", 0.0), ("logistic_floor025", 0.25)):
-    model, grad, popt, pcov = fit_logistic(floor, LOG_X, LOG_Y)
-    report(tag, ["midpoint", "slope", "ceiling"], popt, pcov, LOG_X, LOG_Y, model, grad, [10.25, 12.0])
+    report_logistic(tag, floor, LOG_X, LOG_Y, [10.25, 12.0])
     # Holdout: fit on the first 7 points, predict x = 11.5 with a 95% prediction interval.
-    model, grad, popt, pcov = fit_logistic(floor, LOG_X[:7], LOG_Y[:7])
-    report(f"{tag}.holdout", ["midpoint", "slope", "ceiling"], popt, pcov, LOG_X[:7], LOG_Y[:7], model, grad,
-           [11.5])
+    report_logistic(f"{tag}.holdout", floor, LOG_X[:7], LOG_Y[:7], [11.5])
 
 # ---------------------------------------------------------------- linear
 LIN_X = np.array([8.0, 9.0, 10.0, 11.0])

@@ -11,12 +11,16 @@ pub(super) enum Shape {
     Linear,
     /// y = floor + (c − floor)·σ(s·(x − m)); with `bounded`, c = floor + (1 − floor)·σ(u) internally.
     Logistic { floor: f64, bounded: bool },
+    /// The logistic of a rate with its ceiling at the bound 1: y = floor + (1 − floor)·σ(s·(x − m)).
+    /// The fit falls back to it when the three-parameter optimum lies on the bound.
+    LogisticAtCeiling { floor: f64 },
     /// y = a + sign·b·10^(−c0·(x − x_ref))·(1 + 10^((x − δ)/f))^(−c1·f); b, f > 0 through their logs.
     BrokenPowerLaw { sign: f64, x_ref: f64 },
 }
 
 const LINEAR_NAMES: [&str; 2] = ["intercept", "slope"];
 const LOGISTIC_NAMES: [&str; 3] = ["midpoint", "slope", "ceiling"];
+const LOGISTIC_AT_CEILING_NAMES: [&str; 2] = ["midpoint", "slope"];
 const BPL_NAMES: [&str; 6] =
     ["limit", "scale", "exponent_before", "exponent_change", "break_log10_params", "sharpness"];
 
@@ -27,6 +31,15 @@ pub(super) fn sigmoid(t: f64) -> f64 {
     } else {
         let e = t.exp();
         e / (1.0 + e)
+    }
+}
+
+/// ln σ(t), accurate in both tails.
+pub(super) fn ln_sigmoid(t: f64) -> f64 {
+    if t >= 0.0 {
+        -(-t).exp().ln_1p()
+    } else {
+        t - t.exp().ln_1p()
     }
 }
 
@@ -82,6 +95,7 @@ impl Shape {
         match self {
             Shape::Linear => &LINEAR_NAMES,
             Shape::Logistic { .. } => &LOGISTIC_NAMES,
+            Shape::LogisticAtCeiling { .. } => &LOGISTIC_AT_CEILING_NAMES,
             Shape::BrokenPowerLaw { .. } => &BPL_NAMES,
         }
     }
@@ -96,11 +110,44 @@ impl Shape {
         self.gradient_with(theta, x, &self.terms(theta, x), out);
     }
 
+    /// ln of the curve value at `x`; for a logistic with floor 0, ln c + ln σ(t), which does not
+    /// underflow however far into the lower tail x lies.
+    pub(super) fn ln_value(self, theta: &[f64], x: f64) -> f64 {
+        match self {
+            Shape::Logistic { floor, .. } if floor == 0.0 => {
+                theta[2].ln() + ln_sigmoid(theta[1] * (x - theta[0]))
+            }
+            Shape::LogisticAtCeiling { floor } if floor == 0.0 => ln_sigmoid(theta[1] * (x - theta[0])),
+            _ => self.value(theta, x).ln(),
+        }
+    }
+
+    /// Gradient of [`Shape::ln_value`] with respect to the natural parameters.
+    pub(super) fn ln_gradient(self, theta: &[f64], x: f64, out: &mut [f64]) {
+        match self {
+            Shape::Logistic { floor, .. } | Shape::LogisticAtCeiling { floor } if floor == 0.0 => {
+                // d ln σ(t)/dt = σ(−t).
+                let (m, s) = (theta[0], theta[1]);
+                let q = sigmoid(-s * (x - m));
+                out[0] = -s * q;
+                out[1] = (x - m) * q;
+                if let Shape::Logistic { .. } = self {
+                    out[2] = 1.0 / theta[2];
+                }
+            }
+            _ => {
+                self.gradient(theta, x, out);
+                let v = self.value(theta, x);
+                out.iter_mut().for_each(|g| *g /= v);
+            }
+        }
+    }
+
     /// The terms at `x` that the value and the gradient share.
     pub(super) fn terms(self, theta: &[f64], x: f64) -> Terms {
         match self {
             Shape::Linear => Terms::Linear(x),
-            Shape::Logistic { .. } => {
+            Shape::Logistic { .. } | Shape::LogisticAtCeiling { .. } => {
                 let t = theta[1] * (x - theta[0]);
                 Terms::Logistic { p: sigmoid(t), t }
             }
@@ -113,6 +160,7 @@ impl Shape {
         match (self, *terms) {
             (Shape::Linear, Terms::Linear(x)) => theta[0] + theta[1] * x,
             (Shape::Logistic { floor, .. }, Terms::Logistic { p, .. }) => floor + (theta[2] - floor) * p,
+            (Shape::LogisticAtCeiling { floor }, Terms::Logistic { p, .. }) => floor + (1.0 - floor) * p,
             (Shape::BrokenPowerLaw { sign, .. }, Terms::BrokenPowerLaw(terms)) => {
                 theta[0] + sign * theta[1] * terms.t
             }
@@ -135,6 +183,12 @@ impl Shape {
                 out[0] = -(c - floor) * dp * s;
                 out[1] = (c - floor) * dp * (x - m);
                 out[2] = p;
+            }
+            (Shape::LogisticAtCeiling { floor }, Terms::Logistic { p, t }) => {
+                let (m, s) = (theta[0], theta[1]);
+                let dp = p * sigmoid(-t);
+                out[0] = -(1.0 - floor) * dp * s;
+                out[1] = (1.0 - floor) * dp * (x - m);
             }
             (Shape::BrokenPowerLaw { sign, .. }, Terms::BrokenPowerLaw(BplTerms { t, z, w, l })) => {
                 let (b, c1) = (theta[1], theta[3]);
@@ -163,7 +217,7 @@ impl Shape {
     pub(super) fn to_natural_into(self, phi: &[f64], theta: &mut [f64]) {
         theta.copy_from_slice(phi);
         match self {
-            Shape::Linear | Shape::Logistic { bounded: false, .. } => {}
+            Shape::Linear | Shape::Logistic { bounded: false, .. } | Shape::LogisticAtCeiling { .. } => {}
             Shape::Logistic { floor, bounded: true } => theta[2] = floor + (1.0 - floor) * sigmoid(phi[2]),
             Shape::BrokenPowerLaw { .. } => {
                 theta[1] = phi[1].exp();
@@ -176,7 +230,7 @@ impl Shape {
     pub(super) fn chain(self, phi: &[f64], out: &mut [f64]) {
         out.iter_mut().for_each(|d| *d = 1.0);
         match self {
-            Shape::Linear | Shape::Logistic { bounded: false, .. } => {}
+            Shape::Linear | Shape::Logistic { bounded: false, .. } | Shape::LogisticAtCeiling { .. } => {}
             Shape::Logistic { floor, bounded: true } => {
                 out[2] = (1.0 - floor) * sigmoid(phi[2]) * sigmoid(-phi[2]);
             }
@@ -191,7 +245,7 @@ impl Shape {
     pub(super) fn to_internal(self, theta: &[f64]) -> Option<Vec<f64>> {
         let mut phi = theta.to_vec();
         match self {
-            Shape::Linear | Shape::Logistic { bounded: false, .. } => {}
+            Shape::Linear | Shape::Logistic { bounded: false, .. } | Shape::LogisticAtCeiling { .. } => {}
             Shape::Logistic { floor, bounded: true } => {
                 let p = (theta[2] - floor) / (1.0 - floor);
                 if !(p > 0.0 && p < 1.0) {
@@ -220,6 +274,15 @@ impl Shape {
         let y_mean = y.iter().sum::<f64>() / n;
         match self {
             Shape::Linear => vec![vec![y_mean, 0.0]],
+            Shape::LogisticAtCeiling { .. } => {
+                let mut out = Vec::new();
+                for q in [0.5, 0.25, 0.75, 1.0] {
+                    for sign in [1.0, -1.0] {
+                        out.push(vec![x_lo + q * x_range, sign * 4.0 / x_range]);
+                    }
+                }
+                out
+            }
             Shape::Logistic { floor, bounded } => {
                 // The asymptote away from the floor: the observed value farthest from it, and a bit beyond.
                 let far = if (y_hi - floor).abs() >= (y_lo - floor).abs() { y_hi } else { y_lo };
