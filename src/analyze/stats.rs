@@ -270,8 +270,7 @@ fn fit_series(s: &mut Series, g: &Group, o: &AnalyzeOptions) {
                 // With as many points as parameters the curve only interpolates: no
                 // standard errors, no AICc, nothing to learn.
                 let why = format!(
-                    "not fitted: the broken power law has 6 parameters and needs at least {MIN_SIZES_FOR_BPL} \
-                     model sizes; this series has {sizes}"
+                    "needs at least {MIN_SIZES_FOR_BPL} model sizes for its 6 parameters; this series has {sizes}"
                 );
                 return FitReport { model: kind, fit: Err(why.clone()), holdout: Err(why) };
             }
@@ -431,21 +430,21 @@ fn composed_holdout(
     let refit = ComposedModel::new(op.clone(), fits);
     let predicted = refit.predict(x_held);
     let fit_var = refit.variance_link(x_held);
-    let obs_var = refit.observation_variance_link(x_held, &held_n);
+    // The observed compound's own sampling error needs the items behind it: without them a
+    // check would compare the prediction with an observation of unknown precision.
+    let counted = held_n.iter().all(Option::is_some);
+    let obs_var = if counted { refit.observation_variance_link(x_held, &held_n) } else { None };
     let note = match (fit_var, obs_var) {
         (Some(_), Some(_)) => None,
-        (Some(_), None) => {
-            Some("the interval omits the observation's sampling error (no item counts)".into())
-        }
-        (None, _) => Some("no interval: the refitted subtask fits have no standard errors".into()),
+        _ if !counted => Some(format!(
+            "without item counts the observed compound's sampling error is unknown ({NO_COUNTS})"
+        )),
+        _ => Some("the refitted subtask fits have no standard errors".into()),
     };
-    let interval = fit_var.and_then(|f| {
-        let total = match obs_var {
-            Some(v) => f.plus(v),
-            None => f,
-        };
-        refit.interval(x_held, total, o.confidence)
-    });
+    let interval = match (fit_var, obs_var) {
+        (Some(f), Some(v)) => refit.interval(x_held, f.plus(v), o.confidence),
+        _ => None,
+    };
     let check = HoldoutCheck {
         x: x_held,
         observed: held.value,

@@ -147,7 +147,11 @@ fn curve(c: &FittedCurve) -> Value {
         "parameters": c.parameters.iter()
             .map(|e| json!({ "name": e.name, "value": e.value, "se": e.se }))
             .collect::<Vec<_>>(),
+        "objective": c.objective.name(),
         "rss": c.rss,
+        "deviance": c.deviance,
+        "log_likelihood": c.log_likelihood,
+        "dispersion": c.dispersion,
         "n": c.n,
         "k": c.k,
         "aicc": c.aicc,

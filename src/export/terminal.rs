@@ -231,11 +231,19 @@ fn write_models(w: &mut dyn Write, report: &Report) -> io::Result<()> {
             .iter()
             .filter_map(|f| f.fit.as_ref().ok().filter(|c| c.converged).and_then(|c| c.aicc.map(|a| (f, a))))
             .min_by(|a, b| a.1.total_cmp(&b.1));
-        let failed: Vec<&str> = s
+        // Each fit that is not used, with its reason: too few sizes, or not converged and why.
+        let failed: Vec<String> = s
             .fits
             .iter()
-            .filter(|f| f.fit.as_ref().map_or(true, |c| !c.converged))
-            .map(|f| f.model.name())
+            .filter_map(|f| match &f.fit {
+                Err(e) => Some(format!("{}: not fitted ({e})", f.model.name())),
+                Ok(c) if !c.converged => Some(format!(
+                    "{}: not converged ({})",
+                    f.model.name(),
+                    c.convergence_note.as_deref().unwrap_or("no reason given")
+                )),
+                Ok(_) => None,
+            })
             .collect();
         if let Some((f, aicc)) = best {
             let holdout = match &f.holdout {
@@ -250,30 +258,27 @@ fn write_models(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         } else if !s.fits.is_empty() {
             writeln!(w, "    no fit has an AICc (too few sizes for the parameters)")?;
         }
-        if !failed.is_empty() {
-            writeln!(w, "    did not converge or could not be fitted: {}", failed.join(", "))?;
+        for why in &failed {
+            writeln!(w, "    not used: {why}")?;
         }
         if let Some(c) = &s.composed {
             match &c.holdout {
                 Ok(h) => {
-                    let interval = h.interval.map_or_else(
-                        || "no interval".to_string(),
-                        |(lo, hi)| {
-                            format!(
-                                "{level} interval {}–{}",
-                                fmt_value(lo, s.is_rate),
-                                fmt_value(hi, s.is_rate)
-                            )
-                        },
-                    );
-                    let verdict = match h.inside {
-                        Some(true) => "passes",
-                        Some(false) => "FAILS",
-                        None => "cannot be judged",
+                    let judged = match (h.interval, h.inside) {
+                        (Some((lo, hi)), Some(inside)) => format!(
+                            "{level} interval {}–{}: {}",
+                            fmt_value(lo, s.is_rate),
+                            fmt_value(hi, s.is_rate),
+                            if inside { "passes" } else { "FAILS" }
+                        ),
+                        _ => format!(
+                            "cannot be judged: {}",
+                            c.holdout_note.as_deref().unwrap_or("the check has no interval")
+                        ),
                     };
                     writeln!(
                         w,
-                        "    composed model (logistic subtasks, {}): held out {}: observed {}, predicted {}, {interval}: {verdict}",
+                        "    composed model (logistic subtasks, {}): held out {}: observed {}, predicted {}; {judged}",
                         c.model.operator.name(),
                         fmt_scale(h.x, options.x_axis),
                         fmt_value(h.observed, s.is_rate),
