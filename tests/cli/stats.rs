@@ -204,3 +204,61 @@ fn verdicts_are_adjusted_together_across_the_run() {
     assert!((f64_of(&j["p_adjusted"]) - (2.0 * pj).min(ps)).abs() < 1e-15);
     assert!((f64_of(&s["p_adjusted"]) - ps).abs() < 1e-15);
 }
+
+/// Issue 13's `aicc6.csv`: with AICc's standard parameter count the line beats the logistic
+/// (reference: tests/reference/binomial_fit_reference.txt keys `ls_aicc6.*`).
+#[test]
+fn issue_13_aicc6_prefers_the_line() {
+    let wd = Workdir::new();
+    let csv = "task,model,params,subtask,score\naicc,m0,100000000,s,0.05\naicc,m1,300000000,s,0.07\n\
+               aicc,m2,1000000000,s,0.12\naicc,m3,3000000000,s,0.25\naicc,m4,10000000000,s,0.42\n\
+               aicc,m5,30000000000,s,0.52\n";
+    let input = wd.write("aicc6.csv", csv);
+    let out =
+        wd.analyze(&input).args(["--compose", "mean", "--no-charts"]).assert().success().get_output().clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("best fit: linear (AICc -19.3)"), "{stdout}");
+    let summary = wd.summary();
+    let fits = series(&summary, "compound", "mean")["fits"].as_array().expect("fits").clone();
+    let aicc = |m: &str| f64_of(&fits.iter().find(|f| f["model"] == m).expect("fit")["aicc"]);
+    assert!((aicc("linear") - -19.259566151650347).abs() < 1e-6);
+    assert!((aicc("logistic") - -3.7180377573070444).abs() < 1e-6);
+    assert!(fits.iter().all(|f| f["model"] == "broken-power-law" || f["objective"] == "least-squares"));
+}
+
+/// Issue 13's `floor.csv` with `--chance 0.25`: the logistic is not converged, and says why.
+#[test]
+fn issue_13_data_under_the_floor_is_reported_with_its_reason() {
+    let wd = Workdir::new();
+    let csv = "task,model,params,subtask,score\nfit,f0,100000000,s,0.02\nfit,f1,250000000,s,0.05\n\
+               fit,f2,600000000,s,0.04\nfit,f3,1500000000,s,0.11\nfit,f4,4000000000,s,0.19\n\
+               fit,f5,10000000000,s,0.33\nfit,f6,27000000000,s,0.41\n";
+    let input = wd.write("floor.csv", csv);
+    let out =
+        wd.analyze(&input).args(["--chance", "0.25", "--no-charts"]).assert().success().get_output().clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("logistic: not converged (data under the floor: 5 of 7 scores"), "{stdout}");
+    let summary = wd.summary();
+    let logistic = series(&summary, "subtask", "s")["fits"]
+        .as_array()
+        .expect("fits")
+        .iter()
+        .find(|f| f["model"] == "logistic")
+        .expect("logistic")
+        .clone();
+    assert_eq!(logistic["converged"], false);
+    assert!(logistic["convergence_note"].as_str().unwrap_or("").starts_with("data under the floor"));
+    assert!(series(&summary, "compound", "all")["composed"].is_null(), "a non-converged fit is never used");
+}
+
+/// Issue 13: the seed example without counts reads right — the broken power law is "not fitted"
+/// for want of sizes, and the composed held-out check cannot be judged rather than failing.
+#[test]
+fn issue_13_seed_without_counts_reads_right() {
+    let wd = Workdir::new();
+    let out = wd.analyze(seed()).args(["--no-charts"]).assert().success().get_output().clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("broken-power-law: not fitted (needs at least 7 model sizes"), "{stdout}");
+    assert!(!stdout.contains("FAILS"), "{stdout}");
+    assert!(stdout.contains("cannot be judged: without item counts"), "{stdout}");
+}

@@ -10,7 +10,8 @@ use super::shapes::Shape;
 use super::{FitSpec, Observations};
 use crate::units::fmt_params;
 
-/// Decades beyond the largest model in which a rate's curve must stay inside [0, 1].
+/// Decades beyond the largest model in which a rate's curve must stay inside [0, 1]: the
+/// back-test horizons (one and two sizes out) lie well within it.
 pub const HORIZON_DECADES: f64 = 2.0;
 /// A logistic midpoint further than this outside the sizes fitted is not identified.
 pub const MIDPOINT_REACH_DECADES: f64 = 3.0;
@@ -78,22 +79,19 @@ pub(super) fn fit_problem(spec: &FitSpec, shape: Shape, theta: &[f64], x: &[f64]
         }
     }
     if spec.is_rate {
-        let end = hi + HORIZON_DECADES;
-        const STEPS: usize = 200;
+        // Forecasts extrapolate from the largest model: that is where the curve must stay a rate.
+        // (Inside the data a least-squares line may dip a little under 0 at the smallest model
+        // without misleading anyone.)
+        const STEPS: usize = 100;
         for i in 0..=STEPS {
-            let at = lo + (end - lo) * i as f64 / STEPS as f64;
+            let at = hi + HORIZON_DECADES * i as f64 / STEPS as f64;
             let v = shape.value(theta, at);
             if !(v.is_finite() && (-1e-9..=1.0 + 1e-9).contains(&v)) {
-                let beyond = at - hi;
-                let place = if beyond > 0.0 {
-                    format!("{beyond:.1} decades beyond the largest model")
-                } else {
-                    "within the sizes fitted".to_string()
-                };
                 return Some(format!(
-                    "the curve leaves [0, 1] at {} ({place}), inside the {HORIZON_DECADES}-decade horizon it is \
-                     checked over",
-                    fmt_log10(at)
+                    "the curve leaves [0, 1] at {}, {:.1} decades beyond the largest model (within the \
+                     {HORIZON_DECADES}-decade horizon checked), so it cannot forecast a rate",
+                    fmt_log10(at),
+                    at - hi
                 ));
             }
         }
