@@ -148,7 +148,9 @@ pub struct AnalyzeArgs {
     /// mean, geomean, min: the subtasks' arithmetic mean, geometric mean, minimum.
     /// exact:L: scores are per-token probabilities p; exact match of an L-token answer, p^L.
     /// editdist:L: expected token edit distance L(1 − p) (lower is better).
-    /// all:rho=R: all correct with exchangeable correlation R in [0, 1] (beta-binomial).
+    /// all:rho=R: all correct when subtasks are correlated as `emerge simulate --rho R`
+    ///   draws them (R in [0, 1], the correlation of two equal-rate subtasks on an item):
+    ///   R = 0 is `all`, R = 1 is `min`.
     #[arg(
         long = "compose",
         value_name = "OP",

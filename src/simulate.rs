@@ -9,8 +9,10 @@
 //! subtasks with the same rate p then have outcome correlation
 //! r²·(p − p²)/(p(1 − p)) = ρ on an item (the intra-class correlation); ρ = 0 gives
 //! independent subtasks, ρ = 1 makes every subtask of an item agree as far as their
-//! rates allow. All draws come from one ChaCha8 stream seeded with `seed`, in a fixed
-//! order, so the same settings give the same bytes.
+//! rates allow. The compose operator `all:rho=ρ` (`compose::all_correlated`) is the
+//! all-correct probability of this model, for any rates. All draws come from one
+//! ChaCha8 stream seeded with `seed`, in a fixed order, so the same settings give the
+//! same bytes.
 
 use std::io::Write;
 

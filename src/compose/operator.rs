@@ -27,7 +27,8 @@ pub enum OperatorKind {
     Exact(u32),
     /// Expected token edit distance L(1 − p); lower is better.
     EditDist(u32),
-    /// Every subtask correct under exchangeable correlation ρ (beta-binomial).
+    /// Every subtask correct when subtasks are correlated as `emerge simulate --rho ρ`
+    /// draws them (see [`kernels::all_correlated`]).
     AllRho(f64),
 }
 

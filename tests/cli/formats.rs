@@ -206,6 +206,61 @@ fn independent_simulated_subtasks_match_the_product() {
     }
 }
 
+/// `all:rho=R` is the model `emerge simulate --rho R` draws from (issue 13): the share
+/// of simulated items with every subtask correct is `all:rho=R` of the true rates, to
+/// within Monte Carlo error, at every size, and the product is not.
+#[test]
+fn simulated_joint_rate_is_all_rho_of_the_true_rates() {
+    let rates = [(0.2, 0.5), (0.5, 0.9), (0.3, 0.99), (0.7, 0.8)];
+    let (steps, items) = (3, 20_000u64);
+    for (rho, seed) in [(0.3, 13), (0.6, 17)] {
+        let wd = Workdir::new();
+        let mut cmd = wd.emerge();
+        cmd.args(["simulate", "--subtasks", "4", "--steps", "3", "--items", "20000", "--out", "items.csv"])
+            .args(["--rho", &rho.to_string(), "--seed", &seed.to_string()]);
+        for (lo, hi) in rates {
+            cmd.args(["--rates", &format!("{lo}:{hi}")]);
+        }
+        cmd.assert().success();
+        // The same settings as the library's simulation, for its true rates per size.
+        let sim = emerge::simulate::Simulation {
+            rates: rates.to_vec(),
+            sizes: (1e8, 1e11),
+            steps,
+            items,
+            rho,
+            seed,
+            task: "simulated".into(),
+            family: "sim".into(),
+        };
+
+        // Subtasks correct per (params, item).
+        let text = std::fs::read_to_string(wd.path().join("items.csv")).unwrap();
+        let mut correct: std::collections::HashMap<(u64, u64), usize> = Default::default();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let key = (f[1].parse().unwrap(), f[5].parse().unwrap());
+            *correct.entry(key).or_default() += usize::from(f[6] == "1");
+        }
+        assert_eq!(correct.len() as u64, steps as u64 * items);
+
+        for (s, params) in sim.sizes().into_iter().enumerate() {
+            let truth: Vec<f64> = (0..rates.len()).map(|j| sim.rate(j, s)).collect();
+            let all = (0..items).filter(|&i| correct[&(params as u64, i)] == rates.len()).count();
+            let joint = all as f64 / items as f64;
+            let want = emerge::compose::all_correlated(&truth, rho);
+            let se = (want * (1.0 - want) / items as f64).sqrt();
+            assert!(
+                (joint - want).abs() <= 4.0 * se,
+                "R = {rho}, {params} params, rates {truth:?}: {joint} of items all correct, \
+                 all:rho says {want} ± {se}"
+            );
+            let product = emerge::compose::all_of(&truth);
+            assert!((joint - product).abs() > 4.0 * se, "the test tells R = {rho} from independence");
+        }
+    }
+}
+
 #[test]
 fn simulate_is_deterministic_and_seeded() {
     let wd = Workdir::new();

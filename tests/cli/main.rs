@@ -16,7 +16,7 @@ use std::path::Path;
 use approx::assert_relative_eq;
 use serde_json::Value;
 
-use util::{data, reference, seed, Workdir};
+use util::{data, reference, reference_in, seed, Workdir};
 
 // ---------------------------------------------------------------------------------
 // Helpers
@@ -290,9 +290,15 @@ fn compose_operators_keep_their_spelling_and_values() {
     let edit_score = f64_of(&series(&summary, "compound", "editdist:3")["emergence_score"]);
     assert!(edit_score < 0.0, "edit distance falls with size, so its score is negative: {edit_score}");
 
+    // The seed's rates are 0.4 and 0.6000000000000001 for all 5 subtasks (spine_reference.py).
     let correlated = values(series(&summary, "compound", "all:rho=0.3"));
-    assert_relative_eq!(correlated[0], reference("betabin_all:p=0.4:k=5:R=0.3:pmf"), max_relative = 1e-9);
-    assert_relative_eq!(correlated[5], reference("betabin_all:p=0.6:k=5:R=0.3:pmf"), max_relative = 1e-9);
+    let rho = |key| reference_in("rho_reference.txt", key);
+    assert_relative_eq!(correlated[0], rho("rho:equal:p=0.4:k=5:R=0.3:quad"), max_relative = 1e-12);
+    assert_relative_eq!(
+        correlated[5],
+        rho("rho:seed_top:p=0.6000000000000001:k=5:R=0.3:quad"),
+        max_relative = 1e-12
+    );
 
     let csv = String::from_utf8(wd.read_out("series.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + (5 + ops.len()) * 6);

@@ -80,7 +80,12 @@ pub fn data(name: &str) -> PathBuf {
 
 /// A value from `tests/reference/spine_reference.txt` (numpy/scipy oracles).
 pub fn reference(key: &str) -> f64 {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/spine_reference.txt");
+    reference_in("spine_reference.txt", key)
+}
+
+/// The value of `key` in `tests/reference/<file>` (one `key value` per line).
+pub fn reference_in(file: &str, key: &str) -> f64 {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference").join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     text.lines()
         .find_map(|line| {

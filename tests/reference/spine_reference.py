@@ -65,18 +65,8 @@ for K in range(n + 1):
     out(f"pbinom_unequal_mp:K={K}", tail)
     print(f"pbinom_unequal_mp50:K={K} {mpmath.nstr(tail, 50)}")
 
-# ---- 3. Beta-binomial "all k correct" ----------------------------------------
-# p ~ Beta(a, b) with mean p and intra-class correlation R:
-#   a = p(1-R)/R, b = (1-p)(1-R)/R;  P(all k) = B(a+k, b) / B(a, b).
-for p, k, R in [(0.5, 5, 0.1), (0.4, 5, 0.3), (0.6, 5, 0.3),
-                (0.9, 10, 0.05), (0.2, 3, 0.5), (0.5, 5, 0.9)]:
-    a = p * (1 - R) / R
-    b = (1 - p) * (1 - R) / R
-    key = f"betabin_all:p={p}:k={k}:R={R}"
-    out(key + ":a", a)
-    out(key + ":b", b)
-    out(key + ":betaln", math.exp(special.betaln(a + k, b) - special.betaln(a, b)))
-    out(key + ":pmf", stats.betabinom.pmf(k, k, a, b))
+# ---- 3. (The beta-binomial "all k correct" that all:rho=R once was: the operator
+# now follows emerge simulate's model, with its oracle in rho_reference.py.)
 
 # ---- 4. Schaeffer et al. 2023 toy model --------------------------------------
 # L_CE(N) = (N/c)^alpha, alpha=-0.5, c=2e9; per-token prob p = exp(-L_CE).
