@@ -80,7 +80,16 @@ pub fn data(name: &str) -> PathBuf {
 
 /// A value from `tests/reference/spine_reference.txt` (numpy/scipy oracles).
 pub fn reference(key: &str) -> f64 {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/spine_reference.txt");
+    reference_in("spine_reference.txt", key)
+}
+
+/// A value from `tests/reference/emergence_reference.txt` (numpy oracles).
+pub fn emergence_reference(key: &str) -> f64 {
+    reference_in("emergence_reference.txt", key)
+}
+
+fn reference_in(file: &str, key: &str) -> f64 {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference").join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     text.lines()
         .find_map(|line| {
