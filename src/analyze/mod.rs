@@ -1,5 +1,5 @@
 //! Analyze: the third pipeline stage. Turns each group's grid into series (one per
-//! subtask, task-level score and compound) and measures each: emergence score, gain
+//! subtask, task-level score and compound) and measures each: emergence scores, gain
 //! from the smallest to the largest model, and, for the strict product, the
 //! per-subtask rate it implies; then [`stats`] adds uncertainty, curve fits,
 //! forecasts and a verdict per compound.
@@ -17,7 +17,7 @@ mod stats;
 mod verdict;
 
 pub use composed::{first_crossing, t_quantile, ComposedModel, Crossing, Link};
-pub use emergence::{emergence_score, emergence_score_at, NoScore};
+pub use emergence::{distinct_sizes, emergence_score, emergence_score_at, score_series, NoScore, Scores};
 pub use interval::CiMethod;
 pub use multitest::benjamini_hochberg;
 pub use options::{AnalyzeOptions, XAxis, DEFAULT_SEED};
@@ -101,7 +101,12 @@ pub struct Series {
     pub is_rate: bool,
     /// Ordered by parameter count.
     pub points: Vec<Point>,
+    /// Srivastava et al.'s breakthroughness of the series with models of one size merged
+    /// (their mean), in the preferred direction: positive when the series improves.
     pub emergence_score: Option<f64>,
+    /// `emergence_score` / (n − 1), n the distinct sizes: 1 for steady change.
+    pub emergence_score_normalized: Option<f64>,
+    /// Which sizes had models merged, and why there is no score.
     pub emergence_score_note: Option<String>,
     /// Last minus first value (largest minus smallest model).
     pub gain_abs: Option<f64>,
@@ -113,6 +118,8 @@ pub struct Series {
     /// Why points have no intervals, when they have none.
     pub ci_note: Option<String>,
     pub emergence_score_ci: Option<(f64, f64)>,
+    /// `emergence_score_ci` / (n − 1).
+    pub emergence_score_normalized_ci: Option<(f64, f64)>,
     pub emergence_score_ci_note: Option<String>,
     /// Linear, logistic and broken-power-law fits, in that order (empty when too few sizes).
     pub fits: Vec<FitReport>,
@@ -166,7 +173,7 @@ fn measure_all(composition: Composition, options: &AnalyzeOptions) -> Analysis {
     let mut warnings = composition.warnings;
     let mut series = Vec::new();
     for g in &composition.groups {
-        let sizes = distinct_sizes(g);
+        let sizes = distinct_sizes(&g.models.iter().map(|m| m.params).collect::<Vec<_>>());
         if sizes < 2 {
             warnings.push(Warning::new(
                 "one-model-size",
@@ -205,12 +212,6 @@ fn measure_all(composition: Composition, options: &AnalyzeOptions) -> Analysis {
         independence: Vec::new(),
         options: options.clone(),
     }
-}
-
-fn distinct_sizes(g: &Group) -> usize {
-    let mut sizes: Vec<f64> = g.models.iter().map(|m| m.params).collect();
-    sizes.dedup();
-    sizes.len()
 }
 
 fn cell_values(row: &[Option<Cell>]) -> Vec<Option<f64>> {
@@ -253,10 +254,7 @@ fn measure(
         .collect();
     let y: Vec<f64> = points.iter().map(|p| p.value).collect();
     let sizes: Vec<f64> = points.iter().map(|p| p.params).collect();
-    let (emergence_score, emergence_score_note) = match emergence_score_at(&sizes, &y) {
-        Ok(s) => (Some(s), None),
-        Err(why) => (None, Some(why.to_string())),
-    };
+    let scores = score_series(&sizes, &y, higher_is_better);
     let (gain_abs, gain_rel) = match (y.first(), y.last()) {
         (Some(&a), Some(&b)) if y.len() >= 2 => (Some(b - a), (a != 0.0).then(|| b / a - 1.0)),
         _ => (None, None),
@@ -274,14 +272,16 @@ fn measure(
         higher_is_better,
         is_rate,
         points,
-        emergence_score,
-        emergence_score_note,
+        emergence_score: scores.raw,
+        emergence_score_normalized: scores.normalized,
+        emergence_score_note: scores.note,
         gain_abs,
         gain_rel,
         source,
         ci_method: None,
         ci_note: None,
         emergence_score_ci: None,
+        emergence_score_normalized_ci: None,
         emergence_score_ci_note: None,
         fits: Vec::new(),
         fit_note: None,

@@ -15,7 +15,7 @@ use super::fit::{
 };
 use super::interval::binomial_interval;
 use super::resolution::detection_floor;
-use super::{verdict, Analysis, AnalyzeOptions, Series, SeriesKind, Source, XAxis};
+use super::{distinct_sizes, verdict, Analysis, AnalyzeOptions, Series, SeriesKind, Source, XAxis};
 use crate::compose::{Cell, Group, GroupKey, Operator, OperatorKind};
 
 /// Fewest model sizes a curve is fitted to.
@@ -184,18 +184,38 @@ fn bootstrap_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &A
             }
             s.ci_method = Some("bootstrap-percentile");
         }
-        s.emergence_score_ci = row.score_interval;
-        if s.emergence_score_ci.is_none() {
-            s.emergence_score_ci_note = Some(if s.emergence_score.is_none() {
-                "no emergence score".into()
-            } else {
-                format!(
-                    "the score is undefined in {} of {} replicates (flat replicates)",
-                    row.score_undefined, o.bootstrap
-                )
-            });
-        }
+        score_intervals(s, row, o.bootstrap);
     }
+}
+
+/// The emergence scores' intervals from the bootstrap's replicates of B, which are scored
+/// as given (neither merged nor turned, [`super::emergence_score_at`]). Turning a series
+/// negates B in every replicate, so the interval is negated and swapped, exactly; dividing by
+/// the fixed n − 1 gives the interval per step. With models of one size merged, the
+/// replicates score another series than the point estimate does: no interval.
+fn score_intervals(s: &mut Series, row: &RowBootstrap, replicates: usize) {
+    let sizes: Vec<f64> = s.points.iter().map(|p| p.params).collect();
+    let n = distinct_sizes(&sizes);
+    let why = if s.emergence_score.is_none() && row.score_interval.is_none() {
+        Some("no emergence score".to_string())
+    } else if n < sizes.len() {
+        Some("models of one size are merged for the score but not in the bootstrap's replicates".into())
+    } else if row.score_interval.is_some() {
+        None
+    } else {
+        Some(format!(
+            "the score is undefined in {} of {replicates} replicates (flat replicates)",
+            row.score_undefined
+        ))
+    };
+    if why.is_some() {
+        s.emergence_score_ci_note = why;
+        return;
+    }
+    let ci = row.score_interval.map(|(lo, hi)| if s.higher_is_better { (lo, hi) } else { (-hi, -lo) });
+    let steps = (n - 1) as f64;
+    s.emergence_score_ci = ci;
+    s.emergence_score_normalized_ci = ci.map(|(lo, hi)| (lo / steps, hi / steps));
 }
 
 /// The logistic floor of a series: the chance level, composed for compounds.

@@ -15,7 +15,9 @@ use crate::report::Report;
 use crate::warnings::Warning;
 
 /// Bumped only when a field changes meaning or disappears; new fields may appear.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `emergence_score` merges models of one size and is positive when a series improves,
+/// also where lower is better.
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub struct SummaryJson;
 
@@ -67,8 +69,10 @@ struct SeriesOut<'a> {
     ci_note: Option<&'a str>,
     points: Vec<PointOut<'a>>,
     emergence_score: Option<f64>,
+    emergence_score_normalized: Option<f64>,
     emergence_score_note: Option<&'a str>,
     emergence_score_ci: Option<[f64; 2]>,
+    emergence_score_normalized_ci: Option<[f64; 2]>,
     emergence_score_ci_note: Option<&'a str>,
     gain_abs: Option<f64>,
     gain_rel: Option<f64>,
@@ -258,8 +262,10 @@ impl<'a> From<&'a Series> for SeriesOut<'a> {
             ci_note: s.ci_note.as_deref(),
             points: s.points.iter().map(PointOut::from).collect(),
             emergence_score: s.emergence_score,
+            emergence_score_normalized: s.emergence_score_normalized,
             emergence_score_note: s.emergence_score_note.as_deref(),
             emergence_score_ci: pair(s.emergence_score_ci),
+            emergence_score_normalized_ci: pair(s.emergence_score_normalized_ci),
             emergence_score_ci_note: s.emergence_score_ci_note.as_deref(),
             gain_abs: s.gain_abs,
             gain_rel: s.gain_rel,

@@ -164,18 +164,25 @@ fn column_width(s: &Series) -> usize {
 fn write_scores(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(
         w,
-        "emergence scores (Srivastava et al. 2022; larger = more abrupt, negative = falls with size)"
+        "emergence scores (Srivastava et al. 2022; larger = more abrupt, negative = worsens with size; \
+         per step = score / (sizes − 1), 1 = steady)"
     )?;
-    let rows: Vec<[String; 5]> = report
+    let rows: Vec<[String; 6]> = report
         .analysis
         .series
         .iter()
         .map(|s| {
             let score = match (s.emergence_score, &s.emergence_score_note) {
-                (Some(v), _) => match s.emergence_score_ci {
-                    Some((lo, hi)) => format!("{v:.2} ({lo:.2} to {hi:.2})"),
-                    None => format!("{v:.2}"),
-                },
+                (Some(v), note) => {
+                    let mut text = match s.emergence_score_ci {
+                        Some((lo, hi)) => format!("{v:.2} ({lo:.2} to {hi:.2})"),
+                        None => format!("{v:.2}"),
+                    };
+                    if let Some(merged) = note {
+                        text = format!("{text}; {merged}");
+                    }
+                    text
+                }
                 (None, Some(note)) => format!("none: {note}"),
                 (None, None) => "none".into(),
             };
@@ -189,15 +196,21 @@ fn write_scores(w: &mut dyn Write, report: &Report) -> io::Result<()> {
                 (Some(a), _, false) => format!("{a:+.3}"),
                 _ => String::new(),
             };
-            [group_label(&s.key), s.kind.as_str().to_string(), s.name.clone(), gain, score]
+            let per_step = s.emergence_score_normalized.map_or_else(String::new, |v| format!("{v:.2}"));
+            [group_label(&s.key), s.kind.as_str().to_string(), s.name.clone(), gain, per_step, score]
         })
         .collect();
     let width =
         |i: usize, title: &str| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(title.len());
     let (w0, w1, w2, w3) = (width(0, "group"), width(1, "kind"), width(2, "series"), width(3, "gain"));
-    writeln!(w, "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  score", "group", "kind", "series", "gain")?;
+    let w4 = width(4, "per step");
+    writeln!(
+        w,
+        "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {:>w4$}  score",
+        "group", "kind", "series", "gain", "per step"
+    )?;
     for r in &rows {
-        writeln!(w, "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {}", r[0], r[1], r[2], r[3], r[4])?;
+        writeln!(w, "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {:>w4$}  {}", r[0], r[1], r[2], r[3], r[4], r[5])?;
     }
     Ok(())
 }

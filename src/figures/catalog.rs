@@ -315,7 +315,8 @@ fn mirage(d: &Datasets) -> anyhow::Result<Figure> {
         panels,
         3,
         vec![format!(
-            "Emergence score at L = 5: exact match {}, edit distance {} (negative: it falls).",
+            "Emergence score at L = 5: exact match {}, edit distance {} (lower is better, so its fall scores \
+             positive).",
             score(e5),
             score(d5)
         )],

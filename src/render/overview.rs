@@ -154,7 +154,7 @@ pub fn emergence_panel<'a>(series: impl IntoIterator<Item = &'a Series>) -> (Pan
 /// The notes that explain an emergence-score strip chart.
 pub fn emergence_notes(unscored: usize) -> Vec<String> {
     let mut notes = vec![
-        "Emergence score (Srivastava et al. 2022): the rise from the smallest to the largest value, \
+        "Emergence score (Srivastava et al. 2022): the rise from the worst to the best value, \
          divided by the root median squared step between sizes. Equal steps score the number of \
          steps; one jump among flat steps scores far more."
             .into(),

@@ -3,7 +3,8 @@
 //!
 //! Fixtures live in `tests/data/` (bad inputs in `tests/data/bad/`, one file per case);
 //! inputs whose exact bytes matter (BOM, CRLF, invalid UTF-8) are written by the test.
-//! Reference values come from `tests/reference/spine_reference.txt`.
+//! Reference values come from `tests/reference/spine_reference.txt` and
+//! `tests/reference/emergence_reference.txt`.
 
 mod bad_inputs;
 mod formats;
@@ -16,7 +17,7 @@ use std::path::Path;
 use approx::assert_relative_eq;
 use serde_json::Value;
 
-use util::{data, reference, reference_in, seed, Workdir};
+use util::{data, emergence_reference, reference, reference_in, seed, Workdir};
 
 // ---------------------------------------------------------------------------------
 // Helpers
@@ -164,6 +165,13 @@ fn seed_end_to_end() {
     assert_eq!(points(mean).len(), 6);
     assert!(points(mean).iter().all(|p| p["implied_subtask_rate"].is_null()));
     assert_relative_eq!(f64_of(&mean["emergence_score"]), 5.0, max_relative = 1e-9);
+    // Six sizes, five steps: the score per step.
+    assert_relative_eq!(
+        f64_of(&all["emergence_score_normalized"]),
+        emergence_reference("seed_all_normalized"),
+        max_relative = 1e-9
+    );
+    assert_relative_eq!(f64_of(&mean["emergence_score_normalized"]), 1.0, max_relative = 1e-9);
 
     let csv = String::from_utf8(wd.read_out("series.csv")).expect("series.csv is UTF-8");
     let mut lines = csv.lines();
@@ -288,7 +296,10 @@ fn compose_operators_keep_their_spelling_and_values() {
     assert_relative_eq!(edit[0], 1.8, max_relative = 1e-12);
     assert_relative_eq!(edit[5], 1.2, max_relative = 1e-12);
     let edit_score = f64_of(&series(&summary, "compound", "editdist:3")["emergence_score"]);
-    assert!(edit_score < 0.0, "edit distance falls with size, so its score is negative: {edit_score}");
+    assert!(
+        edit_score > 0.0,
+        "edit distance falls with size: lower is better, so it scores positive: {edit_score}"
+    );
 
     // The seed's rates are 0.4 and 0.6000000000000001 for all 5 subtasks (spine_reference.py).
     let correlated = values(series(&summary, "compound", "all:rho=0.3"));
@@ -723,6 +734,28 @@ fn models_sharing_one_size_have_no_emergence_score() {
         assert!(s["emergence_score"].is_null(), "{s}");
         assert!(!s["emergence_score_note"].as_str().unwrap_or_default().is_empty(), "{s}");
     }
+}
+
+/// A base and a chat model of one size are one point of the trend, not a step of it.
+#[test]
+fn models_of_one_size_are_merged_before_scoring() {
+    let wd = Workdir::new();
+    wd.analyze(data("chat_model.csv")).assert().success();
+    let summary = wd.summary();
+    let qa = series(&summary, "subtask", "qa");
+    assert_eq!(points(qa).len(), 6, "both 7B models keep their points: {qa}");
+    // Unmerged the chat model's jump scores 10 (emergence_reference: chat_unmerged).
+    assert_relative_eq!(
+        f64_of(&qa["emergence_score"]),
+        emergence_reference("chat_merged"),
+        max_relative = 1e-12
+    );
+    assert_relative_eq!(
+        f64_of(&qa["emergence_score_normalized"]),
+        emergence_reference("chat_merged_normalized"),
+        max_relative = 1e-12
+    );
+    assert_eq!(qa["emergence_score_note"], "2 models at 7B merged (mean)");
 }
 
 // ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! The statistics issue's end-to-end promises: intervals on every point, the composed
 //! model's held-out check, forecasts, verdicts, and `emerge power`.
 
+use approx::assert_relative_eq;
 use serde_json::Value;
 
 use super::util::{data, seed, Workdir};
@@ -261,4 +262,37 @@ fn issue_13_seed_without_counts_reads_right() {
     assert!(stdout.contains("broken-power-law: not fitted (needs at least 7 model sizes"), "{stdout}");
     assert!(!stdout.contains("FAILS"), "{stdout}");
     assert!(stdout.contains("cannot be judged: without item counts"), "{stdout}");
+
+#[test]
+fn a_lower_is_better_score_and_its_interval_are_turned_together() {
+    let wd = Workdir::new();
+    wd.analyze(seed()).args(["--n", "1000", "--no-charts", "--compose", "editdist:3"]).assert().success();
+    let summary = wd.summary();
+    let edit = series(&summary, "compound", "editdist:3");
+    assert_eq!(edit["higher_is_better"], false);
+    let score = f64_of(&edit["emergence_score"]);
+    let ci = edit["emergence_score_ci"].as_array().unwrap_or_else(|| panic!("an interval: {edit}"));
+    let (lo, hi) = (f64_of(&ci[0]), f64_of(&ci[1]));
+    assert!(
+        0.0 < lo && lo <= score && score <= hi,
+        "a falling edit distance improves: {lo} <= {score} <= {hi}"
+    );
+    // Six sizes: per step is the score and its interval over 5 (to an ulp: serde_json's
+    // default number parser is not correctly rounded).
+    let per_step = edit["emergence_score_normalized_ci"].as_array().expect("a per-step interval");
+    assert_relative_eq!(f64_of(&per_step[0]), lo / 5.0, max_relative = 1e-15);
+    assert_relative_eq!(f64_of(&per_step[1]), hi / 5.0, max_relative = 1e-15);
+    assert_relative_eq!(f64_of(&edit["emergence_score_normalized"]), score / 5.0, max_relative = 1e-15);
+}
+
+#[test]
+fn merged_sizes_have_no_bootstrap_interval_yet() {
+    let wd = Workdir::new();
+    wd.analyze(data("chat_model.csv")).args(["--n", "100", "--no-charts"]).assert().success();
+    let summary = wd.summary();
+    let qa = series(&summary, "subtask", "qa");
+    assert!(qa["emergence_score"].is_f64(), "{qa}");
+    assert!(qa["emergence_score_ci"].is_null() && qa["emergence_score_normalized_ci"].is_null(), "{qa}");
+    let note = qa["emergence_score_ci_note"].as_str().unwrap_or_default();
+    assert!(note.contains("merged"), "{note}");
 }

@@ -83,6 +83,11 @@ pub fn reference(key: &str) -> f64 {
     reference_in("spine_reference.txt", key)
 }
 
+/// A value from `tests/reference/emergence_reference.txt` (numpy oracles).
+pub fn emergence_reference(key: &str) -> f64 {
+    reference_in("emergence_reference.txt", key)
+}
+
 /// The value of `key` in `tests/reference/<file>` (one `key value` per line).
 pub fn reference_in(file: &str, key: &str) -> f64 {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference").join(file);
