@@ -262,6 +262,7 @@ fn issue_13_seed_without_counts_reads_right() {
     assert!(stdout.contains("broken-power-law: not fitted (needs at least 7 model sizes"), "{stdout}");
     assert!(!stdout.contains("FAILS"), "{stdout}");
     assert!(stdout.contains("cannot be judged: without item counts"), "{stdout}");
+}
 
 #[test]
 fn a_lower_is_better_score_and_its_interval_are_turned_together() {
