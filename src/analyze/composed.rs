@@ -331,6 +331,52 @@ mod tests {
         assert_eq!(t_quantile(0, 0.95), None);
     }
 
+    /// Issue 13: a product of 18 low-rate subtasks (about 10⁻²⁷) is composed in log space: the
+    /// prediction equals the product of the fits' own predictions, and every point lies inside
+    /// its own band (a clamp at 1e-12 put 183 of 647 real composed points outside theirs).
+    #[test]
+    fn issue_13_tiny_products_keep_their_digits_and_their_bands() {
+        use crate::analyze::fit::{fit_observations, FitSpec, ModelKind, Observations};
+        let x = [8.0, 8.5, 9.0, 9.5, 10.0, 10.5];
+        let n = [500.0; 6];
+        let spec = FitSpec { kind: ModelKind::Logistic, floor: 0.0, higher_is_better: true, is_rate: true };
+        let fits: Vec<FittedCurve> = (0..18)
+            .map(|j| {
+                // Rates rising from about 1–2% to 15–25%: hand-picked counts per 500 items.
+                let y: Vec<f64> = [6.0, 10.0, 17.0, 30.0, 52.0, 90.0]
+                    .iter()
+                    .map(|c| (c + (j % 4) as f64) / 500.0)
+                    .collect();
+                fit_observations(&spec, &Observations { x: &x, y: &y, n: Some(&n) }).expect("fit")
+            })
+            .collect();
+        assert!(fits.iter().all(|f| f.converged));
+        let all: Operator = "all".parse().expect("operator");
+        let model = ComposedModel::new(all, fits.clone());
+        for &xi in &x {
+            let ln_direct: f64 = fits.iter().map(|f| f.predict(xi).ln()).sum();
+            assert!((model.predict_ln(xi) - ln_direct).abs() < 1e-9 * ln_direct.abs());
+            let p = model.predict(xi);
+            let (lo, hi) = model.band(xi, 0.95).expect("band");
+            assert!(lo < p && p < hi, "x {xi}: {lo:e} < {p:e} < {hi:e}");
+            assert!(hi / lo < 1e6, "x {xi}: a band, not a shrug: {lo:e}..{hi:e}");
+        }
+        assert!(model.predict(8.0) < 1e-25, "{:e}", model.predict(8.0));
+    }
+
+    /// Welch–Satterthwaite: two components with 4 and 8 degrees of freedom and variances 1
+    /// and 2 give ν = 3²/(1/4 + 4/8) = 12 (by hand); a known variance adds no spread.
+    #[test]
+    fn satterthwaite_degrees_of_freedom() {
+        let v = LinkVariance::component(1.0, 4.0).plus(LinkVariance::component(2.0, 8.0));
+        assert!((v.variance - 3.0).abs() < 1e-15 && (v.df - 12.0).abs() < 1e-12, "{v:?}");
+        let known =
+            LinkVariance::component(1.0, f64::INFINITY).plus(LinkVariance::component(1.0, f64::INFINITY));
+        assert!(known.df.is_infinite());
+        // scipy.stats.norm.ppf(0.975) = 1.959963984540054.
+        assert!((known.quantile(0.95).unwrap() - 1.959963984540054).abs() < 1e-12);
+    }
+
     #[test]
     fn logit_link_round_trips() {
         for p in [1e-6, 0.01, 0.5, 0.99] {
