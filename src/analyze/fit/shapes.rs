@@ -114,10 +114,8 @@ impl Shape {
     /// underflow however far into the lower tail x lies.
     pub(super) fn ln_value(self, theta: &[f64], x: f64) -> f64 {
         match self {
-            Shape::Logistic { floor, .. } if floor == 0.0 => {
-                theta[2].ln() + ln_sigmoid(theta[1] * (x - theta[0]))
-            }
-            Shape::LogisticAtCeiling { floor } if floor == 0.0 => ln_sigmoid(theta[1] * (x - theta[0])),
+            Shape::Logistic { floor: 0.0, .. } => theta[2].ln() + ln_sigmoid(theta[1] * (x - theta[0])),
+            Shape::LogisticAtCeiling { floor: 0.0 } => ln_sigmoid(theta[1] * (x - theta[0])),
             _ => self.value(theta, x).ln(),
         }
     }
