@@ -90,6 +90,18 @@ pub struct JointCounts {
     pub sq_sum: f64,
     /// Every outcome is 0 or 1.
     pub binary: bool,
+    /// The complete items counted per pattern of outcomes, for drawing items whole
+    /// (`analyze::bootstrap`). Read by the one-pass aggregation of clean 0/1 files; None
+    /// from the other paths (graded scores, more than 32 subtasks, rows to locate).
+    pub patterns: Option<Vec<Pattern>>,
+}
+
+/// Complete items that have the same outcome on every subtask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    /// Bit j: subtask j of [`JointCounts::subtasks`] is correct.
+    pub correct: u64,
+    pub items: u64,
 }
 
 /// One subtask's rate for one model, over all its items.
@@ -283,11 +295,14 @@ fn fast_path(
     } else {
         two_queries(&projection)?
     };
-    let Aggregated::Clean(rows, rates, histogram) = found else { return Ok(None) };
+    let Aggregated::Clean(rows, rates, histogram, patterns) = found else { return Ok(None) };
     let rates = raw_rates(&rates)?;
-    let joint = raw_joint(&histogram, &rates)?;
+    let mut joint = raw_joint(&histogram, &rates)?;
     if joint.iter().any(|j| j.complete < j.items) {
         return Ok(None);
+    }
+    if let Some(patterns) = patterns {
+        attach_patterns(&mut joint, &patterns.lazy().with_columns(projection.missing.clone()).collect()?, &names)?;
     }
     let (rates, joint, problems) = resolve_params(rates, joint);
     if !problems.is_empty() {
@@ -318,8 +333,9 @@ fn peek_subtasks(projection: &Projection) -> PolarsResult<Vec<String>> {
 
 /// What a fast aggregation found.
 enum Aggregated {
-    /// Row count, per-subtask rates, and the per-key histogram of subtasks per item.
-    Clean(u64, DataFrame, DataFrame),
+    /// Row count, per-subtask rates, the per-key histogram of subtasks per item, and
+    /// (from the one pass) the items per (key, row count, packed counts).
+    Clean(u64, DataFrame, DataFrame, Option<DataFrame>),
     /// A row is invalid or an item repeats a subtask: the located path says where.
     NeedsLocating,
 }
@@ -380,6 +396,7 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Ag
         .group_by(pattern)
         .agg([len().cast(DataType::UInt64).alias("items")]);
     let patterns = collect_all_with(vec![patterns], Engine::Streaming)?.remove(0);
+    let kept = patterns.clone();
     // Without polars' rounding feature, integer division is float division: exact here,
     // by a power of two of integers below 2^53.
     let unpack = |packed: &str, j: usize| {
@@ -477,7 +494,7 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Ag
     let mut frames = collect_all_with(vec![rates, histogram], Engine::InMemory)?;
     let histogram = frames.pop().expect("two plans");
     let rates = frames.pop().expect("two plans");
-    Ok(Some(Aggregated::Clean(rows, rates, histogram)))
+    Ok(Some(Aggregated::Clean(rows, rates, histogram, Some(kept))))
 }
 
 /// Three streamed queries (rows, per-subtask rates, subtasks per item with a distinct
@@ -526,7 +543,7 @@ fn two_queries(projection: &Projection) -> PolarsResult<Aggregated> {
     }
     let histogram = frames.pop().expect("three plans");
     let rates = frames.pop().expect("three plans");
-    Ok(Aggregated::Clean(rows, rates, histogram))
+    Ok(Aggregated::Clean(rows, rates, histogram, None))
 }
 
 /// The canonical lazy frame: one column per role, defaults filled in, a row index.
@@ -807,6 +824,7 @@ struct RawJoint {
     sq_sum: f64,
     binary: bool,
     first_row: u32,
+    patterns: Option<Vec<Pattern>>,
 }
 
 fn raw_rates(df: &DataFrame) -> PolarsResult<Vec<RawRate>> {
@@ -851,6 +869,7 @@ fn raw_joint(df: &DataFrame, rates: &[RawRate]) -> PolarsResult<Vec<RawJoint>> {
             sq_sum: 0.0,
             binary: true,
             first_row: r.first_row,
+            patterns: None,
         });
         j.subtasks.push(SubtaskSum { subtask: r.subtask.clone(), sum: r.sum });
         j.binary &= r.binary;
@@ -868,6 +887,44 @@ fn raw_joint(df: &DataFrame, rates: &[RawRate]) -> PolarsResult<Vec<RawJoint>> {
         }
     }
     Ok(by_key.into_values().collect())
+}
+
+/// Decodes the one pass's items per (key, row count, packed counts) into each key's
+/// outcome patterns over its complete items. Field j of the packed correct counts is
+/// subtask `names[j]`; bit t of a pattern is subtask t of the key's (sorted) subtasks.
+fn attach_patterns(joint: &mut [RawJoint], df: &DataFrame, names: &[String]) -> PolarsResult<()> {
+    let lookup: HashMap<KeyTuple, usize> = joint.iter().enumerate().map(|(i, j)| (j.key.clone(), i)).collect();
+    let at_name: HashMap<&str, usize> = names.iter().enumerate().map(|(j, n)| (n.as_str(), j)).collect();
+    let fields: Vec<Vec<usize>> = joint
+        .iter()
+        .map(|j| j.subtasks.iter().map(|s| at_name.get(s.subtask.as_str()).copied()).collect())
+        .collect::<Option<Vec<Vec<usize>>>>()
+        .unwrap_or_default();
+    if fields.len() != joint.len() || names.len() > 64 {
+        return Ok(());
+    }
+    let k = df.column("k")?.cast(&DataType::UInt64)?.u64()?.clone();
+    let items = df.column("items")?.cast(&DataType::UInt64)?.u64()?.clone();
+    let packs = (0..names.len().div_ceil(SUBTASKS_PER_PACK))
+        .map(|p| Ok(df.column(&format!("correct{p}"))?.cast(&DataType::UInt64)?.u64()?.clone()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let mut found: Vec<BTreeMap<u64, u64>> = vec![BTreeMap::new(); joint.len()];
+    for (i, key) in key_tuples(df)?.into_iter().enumerate() {
+        let Some(&at) = lookup.get(&key) else { continue };
+        if k.get(i) != Some(joint[at].subtasks.len() as u64) {
+            continue;
+        }
+        let mut correct = 0u64;
+        for (t, &j) in fields[at].iter().enumerate() {
+            let packed = packs[j / SUBTASKS_PER_PACK].get(i).unwrap_or(0);
+            correct |= (packed >> (2 * (j % SUBTASKS_PER_PACK)) & 1) << t;
+        }
+        *found[at].entry(correct).or_default() += items.get(i).unwrap_or(0);
+    }
+    for (j, patterns) in joint.iter_mut().zip(found) {
+        j.patterns = Some(patterns.into_iter().map(|(correct, items)| Pattern { correct, items }).collect());
+    }
+    Ok(())
 }
 
 /// A parameter-count problem: the row it is on, the first row of the model (for
@@ -954,6 +1011,7 @@ fn resolve_params(
             row_sq_sum: j.row_sq_sum,
             sq_sum: j.sq_sum,
             binary: j.binary,
+            patterns: j.patterns,
         })
         .collect();
     (rates, joint, problems)
@@ -1272,7 +1330,7 @@ mod tests {
 
     /// Rates and joint counts, as `fast_path` derives them.
     fn resolved(found: Aggregated) -> (u64, Vec<SubtaskRate>, Vec<JointCounts>) {
-        let Aggregated::Clean(rows, rates, histogram) = found else { panic!("expected a clean aggregate") };
+        let Aggregated::Clean(rows, rates, histogram, _) = found else { panic!("expected a clean aggregate") };
         let rates = raw_rates(&rates).unwrap();
         let joint = raw_joint(&histogram, &rates).unwrap();
         let (rates, joint, problems) = resolve_params(rates, joint);
@@ -1354,5 +1412,35 @@ mod tests {
                 _ => assert!(matches!(general, Aggregated::Clean(..)), "{what}"),
             }
         }
+    }
+
+    #[test]
+    fn one_pass_counts_items_per_outcome_pattern() {
+        // 20 subtasks, every item complete: the fast path's patterns against a count made
+        // here from the rows (bit t is the t-th subtask in name order).
+        let mut rows = Vec::new();
+        let mut want: Vec<BTreeMap<u64, u64>> = vec![BTreeMap::new(); 2];
+        for (m, (model, params)) in [("a", "1e9"), ("b", "7B")].into_iter().enumerate() {
+            for item in 0..60 {
+                let mut pattern = 0u64;
+                for j in 0..20 {
+                    let correct = (item * 31 + j * 17 + m * 5) % 10 < 6 || item % 9 == 0;
+                    pattern |= u64::from(correct) << j;
+                    rows.push((model, params, subtask(j), format!("{item}"), f64::from(u8::from(correct))));
+                }
+                *want[m].entry(pattern).or_default() += 1;
+            }
+        }
+        let file = file_of(&rows);
+        let source = ItemSource::Csv { path: file.path().to_str().unwrap().to_string(), delimiter: b',' };
+        let columns = ItemColumns { task: None, family: None, metric: None, shots: None, ..record_columns() };
+        let data = fast_path(&source, &columns, "default").unwrap().expect("a clean file");
+        assert_eq!(data.joint.len(), 2);
+        for (j, want) in data.joint.iter().zip(want) {
+            let want: Vec<Pattern> = want.into_iter().map(|(correct, items)| Pattern { correct, items }).collect();
+            assert_eq!(j.patterns.as_ref(), Some(&want), "model {}", j.model);
+        }
+        // The general queries do not count patterns.
+        assert!(resolved(two_queries(&projection(&file)).unwrap()).2.iter().all(|j| j.patterns.is_none()));
     }
 }

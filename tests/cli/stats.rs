@@ -25,7 +25,7 @@ fn seed_with_counts_has_intervals_on_every_point() {
         assert!(s["emergence_score_ci"].is_array(), "{}: {}", s["name"], s["emergence_score_ci_note"]);
     }
     assert_eq!(series(&summary, "subtask", "subtask 1")["ci_method"], "wilson");
-    assert_eq!(series(&summary, "compound", "all")["ci_method"], "bootstrap-percentile");
+    assert_eq!(series(&summary, "compound", "all")["ci_method"], "jeffreys-posterior");
 }
 
 #[test]
