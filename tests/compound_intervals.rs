@@ -14,7 +14,7 @@
 //! The quick test runs 100 datasets × 400 draws per setting; the full one (ignored, see
 //! BENCHMARKS.md, "Compound intervals") 400 datasets × 2000 draws:
 //!
-//!     cargo test --release --test compound_intervals -- --ignored --nocapture
+//!     cargo test --test compound_intervals -- --ignored --nocapture
 
 use emerge::analyze::{bootstrap_group, IntervalRequest};
 use emerge::compose::{compose, Operator};
@@ -38,8 +38,7 @@ const SLOPE: f64 = 2.2;
 /// The sizes span 10^8 to 10^11 parameters, log-spaced.
 const X_RANGE: (f64, f64) = (8.0, 11.0);
 
-const A: Setting =
-    Setting { name: "A", mids: &[8.5, 8.9, 9.3, 9.7, 10.1], sizes: 6, items: 300, rho: None };
+const A: Setting = Setting { name: "A", mids: &[8.5, 8.9, 9.3, 9.7, 10.1], sizes: 6, items: 300, rho: None };
 const B: Setting = Setting { name: "B", mids: &[8.6, 9.3, 10.0], sizes: 5, items: 100, rho: None };
 const C: Setting =
     Setting { name: "C", mids: &[8.5, 8.9, 9.3, 9.7, 10.1], sizes: 6, items: 500, rho: Some(0.3) };
@@ -185,7 +184,7 @@ fn compound_intervals_cover_in_setting_c() {
 
 /// The acceptance run: 400 datasets × 2000 draws per setting. Results in BENCHMARKS.md.
 #[test]
-#[ignore = "minutes in release mode: see BENCHMARKS.md, \"Compound intervals\""]
+#[ignore = "about 6 minutes: see BENCHMARKS.md, \"Compound intervals\""]
 fn compound_intervals_are_calibrated() {
     let mut failures = Vec::new();
     for (setting, seed) in [(&A, 11), (&B, 12), (&C, 13)] {

@@ -321,7 +321,10 @@ fn item_posteriors(g: &Group, joint: &[JointCounts]) -> Result<Option<Vec<Option
     let mine: Vec<&JointCounts> = joint
         .iter()
         .filter(|j| {
-            j.task == g.key.task && j.family == g.key.family && j.metric == g.key.metric && j.shots == g.key.shots
+            j.task == g.key.task
+                && j.family == g.key.family
+                && j.metric == g.key.metric
+                && j.shots == g.key.shots
         })
         .collect();
     if mine.is_empty() {
@@ -371,7 +374,8 @@ fn model_items(g: &Group, m: usize, j: &JointCounts) -> Result<ItemPosterior, St
     let remapped: Vec<(u64, u64)> = patterns
         .iter()
         .map(|p| {
-            let bits = from.iter().enumerate().fold(0u64, |acc, (to, &at)| acc | ((p.correct >> at & 1) << to));
+            let bits =
+                from.iter().enumerate().fold(0u64, |acc, (to, &at)| acc | ((p.correct >> at & 1) << to));
             (bits, p.items)
         })
         .collect();
@@ -564,7 +568,8 @@ mod tests {
 
     /// Item-level counts for `seed_like_group`'s model: `patterns` over 1000 items.
     fn joint_of(g: &Group, patterns: Vec<Pattern>) -> JointCounts {
-        let sum = |j: usize| patterns.iter().filter(|p| p.correct >> j & 1 == 1).map(|p| p.items as f64).sum();
+        let sum =
+            |j: usize| patterns.iter().filter(|p| p.correct >> j & 1 == 1).map(|p| p.items as f64).sum();
         JointCounts {
             model: "m".into(),
             params: 1e9,
@@ -589,7 +594,8 @@ mod tests {
         // together, so `all` = rate⁵ varies five times as much on the log scale as one
         // rate, against √5 times for independent subtasks.
         let g = seed_like_group(400);
-        let joint = joint_of(&g, vec![Pattern { correct: 0b11111, items: 400 }, Pattern { correct: 0, items: 600 }]);
+        let joint =
+            joint_of(&g, vec![Pattern { correct: 0b11111, items: 400 }, Pattern { correct: 0, items: 600 }]);
         let items = bootstrap_group(&g, 0, std::slice::from_ref(&joint), &request(4000, 3), &|| {});
         assert_eq!(items.method, ITEM_BAYESIAN_BOOTSTRAP);
         let cells = bootstrap_group(&g, 0, &[], &request(4000, 3), &|| {});
@@ -604,7 +610,8 @@ mod tests {
     #[test]
     fn items_that_do_not_match_the_cells_fall_back_with_a_note() {
         let g = seed_like_group(400);
-        let mut joint = joint_of(&g, vec![Pattern { correct: 0b11111, items: 400 }, Pattern { correct: 0, items: 600 }]);
+        let mut joint =
+            joint_of(&g, vec![Pattern { correct: 0b11111, items: 400 }, Pattern { correct: 0, items: 600 }]);
         joint.subtasks[0].sum = 399.0;
         let b = bootstrap_group(&g, 0, &[joint], &request(100, 3), &|| {});
         assert_eq!(b.method, JEFFREYS_POSTERIOR);

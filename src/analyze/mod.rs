@@ -17,7 +17,8 @@ mod stats;
 mod verdict;
 
 pub use bootstrap::{
-    bootstrap_group, GroupBootstrap, IntervalRequest, RowBootstrap, ITEM_BAYESIAN_BOOTSTRAP, JEFFREYS_POSTERIOR,
+    bootstrap_group, GroupBootstrap, IntervalRequest, RowBootstrap, ITEM_BAYESIAN_BOOTSTRAP,
+    JEFFREYS_POSTERIOR,
 };
 pub use composed::{first_crossing, t_quantile, ComposedModel, Crossing, Link};
 pub use emergence::{emergence_score, emergence_score_at, NoScore};

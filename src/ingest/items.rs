@@ -91,8 +91,7 @@ pub struct JointCounts {
     /// Every outcome is 0 or 1.
     pub binary: bool,
     /// The complete items counted per pattern of outcomes, for drawing items whole
-    /// (`analyze::bootstrap`). Read by the one-pass aggregation of clean 0/1 files; None
-    /// from the other paths (graded scores, more than 32 subtasks, rows to locate).
+    /// (`analyze::bootstrap`). None for graded scores or more than 64 subtasks.
     pub patterns: Option<Vec<Pattern>>,
 }
 
@@ -301,8 +300,17 @@ fn fast_path(
     if joint.iter().any(|j| j.complete < j.items) {
         return Ok(None);
     }
-    if let Some(patterns) = patterns {
-        attach_patterns(&mut joint, &patterns.lazy().with_columns(projection.missing.clone()).collect()?, &names)?;
+    match (patterns, pattern_names(&rates)) {
+        (Some(patterns), _) => {
+            let patterns = patterns.lazy().with_columns(projection.missing.clone()).collect()?;
+            attach_patterns(&mut joint, &patterns, &names, Spelling::Packed)?;
+        }
+        (None, Some(names)) => {
+            let patterns = pattern_frame(projection.base.clone(), &projection.keys, &names)?;
+            let patterns = patterns.lazy().with_columns(projection.missing.clone()).collect()?;
+            attach_patterns(&mut joint, &patterns, &names, Spelling::Mask)?;
+        }
+        (None, None) => {}
     }
     let (rates, joint, problems) = resolve_params(rates, joint);
     if !problems.is_empty() {
@@ -720,6 +728,10 @@ impl Scan {
         let frames = collect_all(vec![rates, histogram])?;
         let rates = raw_rates(&frames[0])?;
         let mut joint = raw_joint(&frames[1], &rates)?;
+        if let Some(names) = pattern_names(&rates) {
+            let patterns = pattern_frame(rows.clone(), &keys, &names)?;
+            attach_patterns(&mut joint, &patterns, &names, Spelling::Mask)?;
+        }
         if joint.iter().any(|j| j.complete < j.items) {
             self.complete_item_sums(rows, &mut joint)?;
         }
@@ -889,11 +901,60 @@ fn raw_joint(df: &DataFrame, rates: &[RawRate]) -> PolarsResult<Vec<RawJoint>> {
     Ok(by_key.into_values().collect())
 }
 
-/// Decodes the one pass's items per (key, row count, packed counts) into each key's
-/// outcome patterns over its complete items. Field j of the packed correct counts is
-/// subtask `names[j]`; bit t of a pattern is subtask t of the key's (sorted) subtasks.
-fn attach_patterns(joint: &mut [RawJoint], df: &DataFrame, names: &[String]) -> PolarsResult<()> {
-    let lookup: HashMap<KeyTuple, usize> = joint.iter().enumerate().map(|(i, j)| (j.key.clone(), i)).collect();
+/// Items per (key, row count, outcomes) of 0/1 `rows` (no repeats), with the outcomes
+/// as one `mask` column (bit j: subtask `names[j]`, at most 64): for the paths the one
+/// pass does not take, one more group-by over the items.
+fn pattern_frame(rows: LazyFrame, keys: &[Expr], names: &[String]) -> PolarsResult<DataFrame> {
+    let is = |j: usize| col("subtask").eq(lit(names[j].clone()));
+    // Null subtasks are invalid rows, gone by now; the first arm only starts the chain.
+    let mut bit = when(col("subtask").is_null()).then(lit(0u64)).when(is(0)).then(lit(1u64));
+    for j in 1..names.len() {
+        bit = bit.when(is(j)).then(lit(1u64 << j));
+    }
+    let mut by_item = keys.to_vec();
+    by_item.push(col("item"));
+    let mut by_pattern = keys.to_vec();
+    by_pattern.extend([col("k"), col("mask")]);
+    let frame = rows
+        .with_column(bit.otherwise(lit(0u64)).alias("bit"))
+        .group_by(by_item)
+        .agg([
+            len().cast(DataType::UInt64).alias("k"),
+            (col("bit") * col("correct").cast(DataType::UInt64)).sum().alias("mask"),
+        ])
+        .group_by(by_pattern)
+        .agg([len().cast(DataType::UInt64).alias("items")]);
+    Ok(collect_all_with(vec![frame], Engine::Streaming)?.remove(0))
+}
+
+/// The distinct subtasks of `rates` when they can be counted per pattern: every one
+/// 0/1, and at most 64 of them.
+fn pattern_names(rates: &[RawRate]) -> Option<Vec<String>> {
+    let names: BTreeSet<&str> = rates.iter().map(|r| r.subtask.as_str()).collect();
+    (rates.iter().all(|r| r.binary) && (1..=64).contains(&names.len()))
+        .then(|| names.into_iter().map(str::to_string).collect())
+}
+
+/// How a frame of items per pattern says which subtasks an item got right.
+#[derive(Clone, Copy)]
+enum Spelling {
+    /// The one pass's `correct{p}` columns: subtask j owns the two bits at 2j of pack j/16.
+    Packed,
+    /// One `mask` column: subtask j is bit j.
+    Mask,
+}
+
+/// Decodes a frame of items per (key, row count, outcomes) into each key's outcome
+/// patterns over its complete items. Subtask j of the frame is `names[j]`; bit t of a
+/// pattern is subtask t of the key's (sorted) subtasks.
+fn attach_patterns(
+    joint: &mut [RawJoint],
+    df: &DataFrame,
+    names: &[String],
+    spelling: Spelling,
+) -> PolarsResult<()> {
+    let lookup: HashMap<KeyTuple, usize> =
+        joint.iter().enumerate().map(|(i, j)| (j.key.clone(), i)).collect();
     let at_name: HashMap<&str, usize> = names.iter().enumerate().map(|(j, n)| (n.as_str(), j)).collect();
     let fields: Vec<Vec<usize>> = joint
         .iter()
@@ -905,9 +966,22 @@ fn attach_patterns(joint: &mut [RawJoint], df: &DataFrame, names: &[String]) -> 
     }
     let k = df.column("k")?.cast(&DataType::UInt64)?.u64()?.clone();
     let items = df.column("items")?.cast(&DataType::UInt64)?.u64()?.clone();
-    let packs = (0..names.len().div_ceil(SUBTASKS_PER_PACK))
-        .map(|p| Ok(df.column(&format!("correct{p}"))?.cast(&DataType::UInt64)?.u64()?.clone()))
+    let columns: Vec<String> = match spelling {
+        Spelling::Packed => {
+            (0..names.len().div_ceil(SUBTASKS_PER_PACK)).map(|p| format!("correct{p}")).collect()
+        }
+        Spelling::Mask => vec!["mask".into()],
+    };
+    let packs = columns
+        .iter()
+        .map(|c| Ok(df.column(c)?.cast(&DataType::UInt64)?.u64()?.clone()))
         .collect::<PolarsResult<Vec<_>>>()?;
+    let bit = |i: usize, j: usize| match spelling {
+        Spelling::Packed => {
+            packs[j / SUBTASKS_PER_PACK].get(i).unwrap_or(0) >> (2 * (j % SUBTASKS_PER_PACK)) & 1
+        }
+        Spelling::Mask => packs[0].get(i).unwrap_or(0) >> j & 1,
+    };
     let mut found: Vec<BTreeMap<u64, u64>> = vec![BTreeMap::new(); joint.len()];
     for (i, key) in key_tuples(df)?.into_iter().enumerate() {
         let Some(&at) = lookup.get(&key) else { continue };
@@ -916,8 +990,7 @@ fn attach_patterns(joint: &mut [RawJoint], df: &DataFrame, names: &[String]) -> 
         }
         let mut correct = 0u64;
         for (t, &j) in fields[at].iter().enumerate() {
-            let packed = packs[j / SUBTASKS_PER_PACK].get(i).unwrap_or(0);
-            correct |= (packed >> (2 * (j % SUBTASKS_PER_PACK)) & 1) << t;
+            correct |= bit(i, j) << t;
         }
         *found[at].entry(correct).or_default() += items.get(i).unwrap_or(0);
     }
@@ -1330,7 +1403,9 @@ mod tests {
 
     /// Rates and joint counts, as `fast_path` derives them.
     fn resolved(found: Aggregated) -> (u64, Vec<SubtaskRate>, Vec<JointCounts>) {
-        let Aggregated::Clean(rows, rates, histogram, _) = found else { panic!("expected a clean aggregate") };
+        let Aggregated::Clean(rows, rates, histogram, _) = found else {
+            panic!("expected a clean aggregate")
+        };
         let rates = raw_rates(&rates).unwrap();
         let joint = raw_joint(&histogram, &rates).unwrap();
         let (rates, joint, problems) = resolve_params(rates, joint);
@@ -1437,10 +1512,20 @@ mod tests {
         let data = fast_path(&source, &columns, "default").unwrap().expect("a clean file");
         assert_eq!(data.joint.len(), 2);
         for (j, want) in data.joint.iter().zip(want) {
-            let want: Vec<Pattern> = want.into_iter().map(|(correct, items)| Pattern { correct, items }).collect();
+            let want: Vec<Pattern> =
+                want.into_iter().map(|(correct, items)| Pattern { correct, items }).collect();
             assert_eq!(j.patterns.as_ref(), Some(&want), "model {}", j.model);
         }
-        // The general queries do not count patterns.
-        assert!(resolved(two_queries(&projection(&file)).unwrap()).2.iter().all(|j| j.patterns.is_none()));
+        // The located path (here: a row to skip) counts them with a query of its own.
+        let mut bad = rows.clone();
+        bad.push(("a", "1e9", subtask(0), String::new(), 1.0));
+        let file = file_of(&bad);
+        let source = ItemSource::Csv { path: file.path().to_str().unwrap().to_string(), delimiter: b',' };
+        let located = read_items(source, &columns, "default", OnError::Skip).expect("skips the bad row");
+        assert_eq!(located.problems.len(), 1);
+        assert_eq!(
+            located.joint.iter().map(|j| j.patterns.clone()).collect::<Vec<_>>(),
+            data.joint.iter().map(|j| j.patterns.clone()).collect::<Vec<_>>()
+        );
     }
 }
