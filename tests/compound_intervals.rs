@@ -184,7 +184,7 @@ fn compound_intervals_cover_in_setting_c() {
 
 /// The acceptance run: 400 datasets × 2000 draws per setting. Results in BENCHMARKS.md.
 #[test]
-#[ignore = "about 6 minutes: see BENCHMARKS.md, \"Compound intervals\""]
+#[ignore = "a few minutes: see BENCHMARKS.md, \"Compound intervals\""]
 fn compound_intervals_are_calibrated() {
     let mut failures = Vec::new();
     for (setting, seed) in [(&A, 11), (&B, 12), (&C, 13)] {

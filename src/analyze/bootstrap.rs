@@ -30,7 +30,7 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Beta, Binomial, Distribution, Gamma};
+use rand_distr::{Binomial, Distribution, Gamma};
 use rayon::prelude::*;
 
 use super::emergence::emergence_score_at;
@@ -133,9 +133,11 @@ impl GroupBootstrap {
     }
 }
 
-/// The posterior of one cell's rate: Beta(x + ½, n − x + ½).
+/// The posterior of one cell's rate: Beta(x + ½, n − x + ½), drawn as G₁/(G₁ + G₂) from
+/// G₁ ~ Gamma(x + ½), G₂ ~ Gamma(n − x + ½): the same distribution as rand_distr's `Beta`
+/// at about half its cost (Marsaglia–Tsang gammas against Cheng's rejection sampler).
 #[derive(Debug, Clone)]
-pub struct CellPosterior(Option<Beta<f64>>);
+pub struct CellPosterior(Option<(Gamma<f64>, Gamma<f64>)>);
 
 impl CellPosterior {
     /// `correct` may be fractional (graded scores: the sum of the scores) and is
@@ -145,11 +147,18 @@ impl CellPosterior {
             return CellPosterior(None);
         }
         let x = correct.clamp(0.0, n as f64);
-        CellPosterior(Beta::new(x + 0.5, n as f64 - x + 0.5).ok())
+        let shapes = (Gamma::new(x + 0.5, 1.0), Gamma::new(n as f64 - x + 0.5, 1.0));
+        CellPosterior(match shapes {
+            (Ok(a), Ok(b)) => Some((a, b)),
+            _ => None,
+        })
     }
 
     pub fn draw(&self, rng: &mut ChaCha8Rng) -> f64 {
-        self.0.as_ref().map_or(f64::NAN, |b| b.sample(rng))
+        self.0.as_ref().map_or(f64::NAN, |(a, b)| {
+            let (x, y) = (a.sample(rng), b.sample(rng));
+            x / (x + y)
+        })
     }
 }
 
