@@ -197,6 +197,7 @@ mod tests {
             row_sq_sum: rows.iter().map(|r| r.iter().sum::<f64>().powi(2)).sum(),
             sq_sum: rows.iter().flat_map(|r| r.iter()).map(|x| x * x).sum(),
             binary: rows.iter().flat_map(|r| r.iter()).all(|&x| x == 0.0 || x == 1.0),
+            patterns: None,
         }
     }
 

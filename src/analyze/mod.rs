@@ -16,6 +16,10 @@ pub mod resolution;
 mod stats;
 mod verdict;
 
+pub use bootstrap::{
+    bootstrap_group, GroupBootstrap, IntervalRequest, RowBootstrap, ITEM_BAYESIAN_BOOTSTRAP,
+    JEFFREYS_POSTERIOR,
+};
 pub use composed::{first_crossing, t_quantile, ComposedModel, Crossing, Link};
 pub use emergence::{distinct_sizes, emergence_score, emergence_score_at, score_series, NoScore, Scores};
 pub use interval::CiMethod;
@@ -62,10 +66,10 @@ pub struct Point {
     /// subtask count).
     pub n: Option<u64>,
     /// Interval at the run's confidence level (binomial for observed rates,
-    /// bootstrap percentiles for compounds).
+    /// percentiles of posterior draws for compounds).
     pub ci: Option<(f64, f64)>,
-    /// Standard error: binomial sqrt(p(1 − p)/n) for observed rates, the bootstrap
-    /// standard deviation for compounds.
+    /// Standard error: binomial sqrt(p(1 − p)/n) for observed rates, the standard
+    /// deviation of the posterior draws for compounds.
     pub se: Option<f64>,
     /// The rate an evaluation of n items most likely shows as zero: 1 − 2^(−1/n).
     pub detection_floor: Option<f64>,
@@ -113,7 +117,8 @@ pub struct Series {
     /// Last over first value, minus one; none when the first value is 0.
     pub gain_rel: Option<f64>,
     pub source: Source,
-    /// How the points' intervals were made (`wilson`, `clopper-pearson`, `bootstrap-percentile`).
+    /// How the points' intervals were made (`wilson`, `clopper-pearson`; for compounds
+    /// `jeffreys-posterior` or `item-bayesian-bootstrap`).
     pub ci_method: Option<&'static str>,
     /// Why points have no intervals, when they have none.
     pub ci_note: Option<String>,
@@ -163,7 +168,7 @@ impl Analysis {
 /// `joint` holds item-level inputs' joint outcomes (empty otherwise).
 pub fn analyze(composition: Composition, joint: &[JointCounts], options: &AnalyzeOptions) -> Analysis {
     let mut analysis = measure_all(composition, options);
-    stats::enrich(&mut analysis);
+    stats::enrich(&mut analysis, joint);
     analysis.independence = independence::check_all(joint, options.confidence);
     analysis
 }

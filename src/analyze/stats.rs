@@ -8,7 +8,9 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use super::bootstrap::{bootstrap_group, cell_n, missing_counts, RowBootstrap};
+use super::bootstrap::{
+    bootstrap_group, cell_n, missing_counts, GroupBootstrap, IntervalRequest, RowBootstrap,
+};
 use super::composed::{first_crossing, ComposedModel, Crossing};
 use super::fit::{
     fit_observations, holdout_largest, FitSpec, FittedCurve, HoldoutCheck, ModelKind, Observations,
@@ -17,6 +19,7 @@ use super::interval::binomial_interval;
 use super::resolution::detection_floor;
 use super::{distinct_sizes, verdict, Analysis, AnalyzeOptions, Series, SeriesKind, Source, XAxis};
 use crate::compose::{Cell, Group, GroupKey, Operator, OperatorKind};
+use crate::ingest::items::JointCounts;
 
 /// Fewest model sizes a curve is fitted to.
 pub const MIN_SIZES_FOR_FIT: usize = 4;
@@ -68,8 +71,9 @@ pub struct Forecast {
     pub extrapolation_decades: Option<f64>,
 }
 
-/// Adds everything statistical to a measured analysis.
-pub fn enrich(a: &mut Analysis) {
+/// Adds everything statistical to a measured analysis; `joint` holds item-level inputs'
+/// counts (empty otherwise).
+pub fn enrich(a: &mut Analysis, joint: &[JointCounts]) {
     let options = a.options.clone();
     let group_index: HashMap<GroupKey, usize> =
         a.groups.iter().enumerate().map(|(i, g)| (g.key.clone(), i)).collect();
@@ -77,7 +81,7 @@ pub fn enrich(a: &mut Analysis) {
         let g = &a.groups[group_index[&s.key]];
         point_intervals(s, g, &options);
     }
-    bootstrap_all(a, &group_index, &options);
+    bootstrap_all(a, &group_index, &options, joint);
     a.series.par_iter_mut().for_each(|s| fit_series(s, &a.groups[group_index[&s.key]], &options));
     compose_all(a, &group_index, &options);
     a.series.par_iter_mut().for_each(|s| s.forecasts = forecasts(s, &options));
@@ -127,7 +131,12 @@ fn point_intervals(s: &mut Series, g: &Group, o: &AnalyzeOptions) {
     }
 }
 
-fn bootstrap_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &AnalyzeOptions) {
+fn bootstrap_all(
+    a: &mut Analysis,
+    group_index: &HashMap<GroupKey, usize>,
+    o: &AnalyzeOptions,
+    joint: &[JointCounts],
+) {
     let eligible: Vec<usize> = (0..a.groups.len())
         .filter(|&gi| o.bootstrap > 0 && missing_counts(&a.groups[gi], o.n_items).is_none())
         .collect();
@@ -144,20 +153,30 @@ fn bootstrap_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &A
         ProgressBar::hidden()
     };
     let tick = || bar.inc(1);
-    let results: Vec<(usize, Vec<RowBootstrap>)> = eligible
+    let request =
+        IntervalRequest { replicates: o.bootstrap, seed: o.seed, level: o.confidence, common_n: o.n_items };
+    let results: Vec<(usize, GroupBootstrap)> = eligible
         .par_iter()
-        .map(|&gi| {
-            let rows =
-                bootstrap_group(&a.groups[gi], gi, o.n_items, o.bootstrap, o.seed, o.confidence, &tick);
-            (gi, rows)
-        })
+        .map(|&gi| (gi, bootstrap_group(&a.groups[gi], gi, joint, &request, &tick)))
         .collect();
     bar.finish_and_clear();
-    let by_group: HashMap<usize, Vec<RowBootstrap>> = results.into_iter().collect();
+    for (gi, drawn) in &results {
+        if let Some(why) = &drawn.note {
+            a.warnings.push(crate::warnings::Warning::new(
+                "items-not-drawn-whole",
+                format!(
+                    "{}: the compound intervals draw each subtask on its own, as if the subtasks \
+                     were scored on different items ({why})",
+                    a.groups[*gi].key
+                ),
+            ));
+        }
+    }
+    let by_group: HashMap<usize, GroupBootstrap> = results.into_iter().collect();
     for s in &mut a.series {
         let gi = group_index[&s.key];
         let g = &a.groups[gi];
-        let Some(rows) = by_group.get(&gi) else {
+        let Some(drawn) = by_group.get(&gi) else {
             let why = if o.bootstrap == 0 {
                 "bootstrap off (--bootstrap 0)".to_string()
             } else {
@@ -175,14 +194,14 @@ fn bootstrap_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &A
             Source::Task => k,
             Source::Compound(i) => k + usize::from(g.task_level.is_some()) + i,
         };
-        let row = &rows[r];
+        let row = &drawn.rows[r];
         if s.kind == SeriesKind::Compound {
             for p in &mut s.points {
                 let m = model_index(g, &p.model);
                 p.ci = row.intervals[m];
                 p.se = row.sd[m];
             }
-            s.ci_method = Some("bootstrap-percentile");
+            s.ci_method = Some(drawn.method);
         }
         score_intervals(s, row, o.bootstrap);
     }

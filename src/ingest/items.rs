@@ -90,6 +90,17 @@ pub struct JointCounts {
     pub sq_sum: f64,
     /// Every outcome is 0 or 1.
     pub binary: bool,
+    /// The complete items counted per pattern of outcomes, for drawing items whole
+    /// (`analyze::bootstrap`). None for graded scores or more than 64 subtasks.
+    pub patterns: Option<Vec<Pattern>>,
+}
+
+/// Complete items that have the same outcome on every subtask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    /// Bit j: subtask j of [`JointCounts::subtasks`] is correct.
+    pub correct: u64,
+    pub items: u64,
 }
 
 /// One subtask's rate for one model, over all its items.
@@ -283,11 +294,23 @@ fn fast_path(
     } else {
         two_queries(&projection)?
     };
-    let Aggregated::Clean(rows, rates, histogram) = found else { return Ok(None) };
+    let Aggregated::Clean(rows, rates, histogram, patterns) = found else { return Ok(None) };
     let rates = raw_rates(&rates)?;
-    let joint = raw_joint(&histogram, &rates)?;
+    let mut joint = raw_joint(&histogram, &rates)?;
     if joint.iter().any(|j| j.complete < j.items) {
         return Ok(None);
+    }
+    match (patterns, pattern_names(&rates)) {
+        (Some(patterns), _) => {
+            let patterns = patterns.lazy().with_columns(projection.missing.clone()).collect()?;
+            attach_patterns(&mut joint, &patterns, &names, Spelling::Packed)?;
+        }
+        (None, Some(names)) => {
+            let patterns = pattern_frame(projection.base.clone(), &projection.keys, &names)?;
+            let patterns = patterns.lazy().with_columns(projection.missing.clone()).collect()?;
+            attach_patterns(&mut joint, &patterns, &names, Spelling::Mask)?;
+        }
+        (None, None) => {}
     }
     let (rates, joint, problems) = resolve_params(rates, joint);
     if !problems.is_empty() {
@@ -318,8 +341,9 @@ fn peek_subtasks(projection: &Projection) -> PolarsResult<Vec<String>> {
 
 /// What a fast aggregation found.
 enum Aggregated {
-    /// Row count, per-subtask rates, and the per-key histogram of subtasks per item.
-    Clean(u64, DataFrame, DataFrame),
+    /// Row count, per-subtask rates, the per-key histogram of subtasks per item, and
+    /// (from the one pass) the items per (key, row count, packed counts).
+    Clean(u64, DataFrame, DataFrame, Option<DataFrame>),
     /// A row is invalid or an item repeats a subtask: the located path says where.
     NeedsLocating,
 }
@@ -380,6 +404,7 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Ag
         .group_by(pattern)
         .agg([len().cast(DataType::UInt64).alias("items")]);
     let patterns = collect_all_with(vec![patterns], Engine::Streaming)?.remove(0);
+    let kept = patterns.clone();
     // Without polars' rounding feature, integer division is float division: exact here,
     // by a power of two of integers below 2^53.
     let unpack = |packed: &str, j: usize| {
@@ -477,7 +502,7 @@ fn one_pass(projection: &Projection, names: &[String]) -> PolarsResult<Option<Ag
     let mut frames = collect_all_with(vec![rates, histogram], Engine::InMemory)?;
     let histogram = frames.pop().expect("two plans");
     let rates = frames.pop().expect("two plans");
-    Ok(Some(Aggregated::Clean(rows, rates, histogram)))
+    Ok(Some(Aggregated::Clean(rows, rates, histogram, Some(kept))))
 }
 
 /// Three streamed queries (rows, per-subtask rates, subtasks per item with a distinct
@@ -526,7 +551,7 @@ fn two_queries(projection: &Projection) -> PolarsResult<Aggregated> {
     }
     let histogram = frames.pop().expect("three plans");
     let rates = frames.pop().expect("three plans");
-    Ok(Aggregated::Clean(rows, rates, histogram))
+    Ok(Aggregated::Clean(rows, rates, histogram, None))
 }
 
 /// The canonical lazy frame: one column per role, defaults filled in, a row index.
@@ -703,6 +728,10 @@ impl Scan {
         let frames = collect_all(vec![rates, histogram])?;
         let rates = raw_rates(&frames[0])?;
         let mut joint = raw_joint(&frames[1], &rates)?;
+        if let Some(names) = pattern_names(&rates) {
+            let patterns = pattern_frame(rows.clone(), &keys, &names)?;
+            attach_patterns(&mut joint, &patterns, &names, Spelling::Mask)?;
+        }
         if joint.iter().any(|j| j.complete < j.items) {
             self.complete_item_sums(rows, &mut joint)?;
         }
@@ -807,6 +836,7 @@ struct RawJoint {
     sq_sum: f64,
     binary: bool,
     first_row: u32,
+    patterns: Option<Vec<Pattern>>,
 }
 
 fn raw_rates(df: &DataFrame) -> PolarsResult<Vec<RawRate>> {
@@ -851,6 +881,7 @@ fn raw_joint(df: &DataFrame, rates: &[RawRate]) -> PolarsResult<Vec<RawJoint>> {
             sq_sum: 0.0,
             binary: true,
             first_row: r.first_row,
+            patterns: None,
         });
         j.subtasks.push(SubtaskSum { subtask: r.subtask.clone(), sum: r.sum });
         j.binary &= r.binary;
@@ -868,6 +899,105 @@ fn raw_joint(df: &DataFrame, rates: &[RawRate]) -> PolarsResult<Vec<RawJoint>> {
         }
     }
     Ok(by_key.into_values().collect())
+}
+
+/// Items per (key, row count, outcomes) of 0/1 `rows` (no repeats), with the outcomes
+/// as one `mask` column (bit j: subtask `names[j]`, at most 64): for the paths the one
+/// pass does not take, one more group-by over the items.
+fn pattern_frame(rows: LazyFrame, keys: &[Expr], names: &[String]) -> PolarsResult<DataFrame> {
+    let is = |j: usize| col("subtask").eq(lit(names[j].clone()));
+    // Null subtasks are invalid rows, gone by now; the first arm only starts the chain.
+    let mut bit = when(col("subtask").is_null()).then(lit(0u64)).when(is(0)).then(lit(1u64));
+    for j in 1..names.len() {
+        bit = bit.when(is(j)).then(lit(1u64 << j));
+    }
+    let mut by_item = keys.to_vec();
+    by_item.push(col("item"));
+    let mut by_pattern = keys.to_vec();
+    by_pattern.extend([col("k"), col("mask")]);
+    let frame = rows
+        .with_column(bit.otherwise(lit(0u64)).alias("bit"))
+        .group_by(by_item)
+        .agg([
+            len().cast(DataType::UInt64).alias("k"),
+            (col("bit") * col("correct").cast(DataType::UInt64)).sum().alias("mask"),
+        ])
+        .group_by(by_pattern)
+        .agg([len().cast(DataType::UInt64).alias("items")]);
+    Ok(collect_all_with(vec![frame], Engine::Streaming)?.remove(0))
+}
+
+/// The distinct subtasks of `rates` when they can be counted per pattern: every one
+/// 0/1, and at most 64 of them.
+fn pattern_names(rates: &[RawRate]) -> Option<Vec<String>> {
+    let names: BTreeSet<&str> = rates.iter().map(|r| r.subtask.as_str()).collect();
+    (rates.iter().all(|r| r.binary) && (1..=64).contains(&names.len()))
+        .then(|| names.into_iter().map(str::to_string).collect())
+}
+
+/// How a frame of items per pattern says which subtasks an item got right.
+#[derive(Clone, Copy)]
+enum Spelling {
+    /// The one pass's `correct{p}` columns: subtask j owns the two bits at 2j of pack j/16.
+    Packed,
+    /// One `mask` column: subtask j is bit j.
+    Mask,
+}
+
+/// Decodes a frame of items per (key, row count, outcomes) into each key's outcome
+/// patterns over its complete items. Subtask j of the frame is `names[j]`; bit t of a
+/// pattern is subtask t of the key's (sorted) subtasks.
+fn attach_patterns(
+    joint: &mut [RawJoint],
+    df: &DataFrame,
+    names: &[String],
+    spelling: Spelling,
+) -> PolarsResult<()> {
+    let lookup: HashMap<KeyTuple, usize> =
+        joint.iter().enumerate().map(|(i, j)| (j.key.clone(), i)).collect();
+    let at_name: HashMap<&str, usize> = names.iter().enumerate().map(|(j, n)| (n.as_str(), j)).collect();
+    let fields: Vec<Vec<usize>> = joint
+        .iter()
+        .map(|j| j.subtasks.iter().map(|s| at_name.get(s.subtask.as_str()).copied()).collect())
+        .collect::<Option<Vec<Vec<usize>>>>()
+        .unwrap_or_default();
+    if fields.len() != joint.len() || names.len() > 64 {
+        return Ok(());
+    }
+    let k = df.column("k")?.cast(&DataType::UInt64)?.u64()?.clone();
+    let items = df.column("items")?.cast(&DataType::UInt64)?.u64()?.clone();
+    let columns: Vec<String> = match spelling {
+        Spelling::Packed => {
+            (0..names.len().div_ceil(SUBTASKS_PER_PACK)).map(|p| format!("correct{p}")).collect()
+        }
+        Spelling::Mask => vec!["mask".into()],
+    };
+    let packs = columns
+        .iter()
+        .map(|c| Ok(df.column(c)?.cast(&DataType::UInt64)?.u64()?.clone()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let bit = |i: usize, j: usize| match spelling {
+        Spelling::Packed => {
+            packs[j / SUBTASKS_PER_PACK].get(i).unwrap_or(0) >> (2 * (j % SUBTASKS_PER_PACK)) & 1
+        }
+        Spelling::Mask => packs[0].get(i).unwrap_or(0) >> j & 1,
+    };
+    let mut found: Vec<BTreeMap<u64, u64>> = vec![BTreeMap::new(); joint.len()];
+    for (i, key) in key_tuples(df)?.into_iter().enumerate() {
+        let Some(&at) = lookup.get(&key) else { continue };
+        if k.get(i) != Some(joint[at].subtasks.len() as u64) {
+            continue;
+        }
+        let mut correct = 0u64;
+        for (t, &j) in fields[at].iter().enumerate() {
+            correct |= bit(i, j) << t;
+        }
+        *found[at].entry(correct).or_default() += items.get(i).unwrap_or(0);
+    }
+    for (j, patterns) in joint.iter_mut().zip(found) {
+        j.patterns = Some(patterns.into_iter().map(|(correct, items)| Pattern { correct, items }).collect());
+    }
+    Ok(())
 }
 
 /// A parameter-count problem: the row it is on, the first row of the model (for
@@ -954,6 +1084,7 @@ fn resolve_params(
             row_sq_sum: j.row_sq_sum,
             sq_sum: j.sq_sum,
             binary: j.binary,
+            patterns: j.patterns,
         })
         .collect();
     (rates, joint, problems)
@@ -1272,7 +1403,9 @@ mod tests {
 
     /// Rates and joint counts, as `fast_path` derives them.
     fn resolved(found: Aggregated) -> (u64, Vec<SubtaskRate>, Vec<JointCounts>) {
-        let Aggregated::Clean(rows, rates, histogram) = found else { panic!("expected a clean aggregate") };
+        let Aggregated::Clean(rows, rates, histogram, _) = found else {
+            panic!("expected a clean aggregate")
+        };
         let rates = raw_rates(&rates).unwrap();
         let joint = raw_joint(&histogram, &rates).unwrap();
         let (rates, joint, problems) = resolve_params(rates, joint);
@@ -1354,5 +1487,45 @@ mod tests {
                 _ => assert!(matches!(general, Aggregated::Clean(..)), "{what}"),
             }
         }
+    }
+
+    #[test]
+    fn one_pass_counts_items_per_outcome_pattern() {
+        // 20 subtasks, every item complete: the fast path's patterns against a count made
+        // here from the rows (bit t is the t-th subtask in name order).
+        let mut rows = Vec::new();
+        let mut want: Vec<BTreeMap<u64, u64>> = vec![BTreeMap::new(); 2];
+        for (m, (model, params)) in [("a", "1e9"), ("b", "7B")].into_iter().enumerate() {
+            for item in 0..60 {
+                let mut pattern = 0u64;
+                for j in 0..20 {
+                    let correct = (item * 31 + j * 17 + m * 5) % 10 < 6 || item % 9 == 0;
+                    pattern |= u64::from(correct) << j;
+                    rows.push((model, params, subtask(j), format!("{item}"), f64::from(u8::from(correct))));
+                }
+                *want[m].entry(pattern).or_default() += 1;
+            }
+        }
+        let file = file_of(&rows);
+        let source = ItemSource::Csv { path: file.path().to_str().unwrap().to_string(), delimiter: b',' };
+        let columns = ItemColumns { task: None, family: None, metric: None, shots: None, ..record_columns() };
+        let data = fast_path(&source, &columns, "default").unwrap().expect("a clean file");
+        assert_eq!(data.joint.len(), 2);
+        for (j, want) in data.joint.iter().zip(want) {
+            let want: Vec<Pattern> =
+                want.into_iter().map(|(correct, items)| Pattern { correct, items }).collect();
+            assert_eq!(j.patterns.as_ref(), Some(&want), "model {}", j.model);
+        }
+        // The located path (here: a row to skip) counts them with a query of its own.
+        let mut bad = rows.clone();
+        bad.push(("a", "1e9", subtask(0), String::new(), 1.0));
+        let file = file_of(&bad);
+        let source = ItemSource::Csv { path: file.path().to_str().unwrap().to_string(), delimiter: b',' };
+        let located = read_items(source, &columns, "default", OnError::Skip).expect("skips the bad row");
+        assert_eq!(located.problems.len(), 1);
+        assert_eq!(
+            located.joint.iter().map(|j| j.patterns.clone()).collect::<Vec<_>>(),
+            data.joint.iter().map(|j| j.patterns.clone()).collect::<Vec<_>>()
+        );
     }
 }
