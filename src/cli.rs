@@ -232,7 +232,7 @@ pub struct AnalyzeArgs {
     )]
     pub ci: CiMethod,
 
-    /// Parametric bootstrap replicates for compound intervals and emergence-score intervals (0: off).
+    /// Draws for compound and emergence-score intervals, and the verdict's bootstrap replicates (0: off).
     #[arg(long, value_name = "B", default_value_t = 2000, help_heading = "Statistics")]
     pub bootstrap: usize,
 

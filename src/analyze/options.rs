@@ -41,7 +41,8 @@ pub struct AnalyzeOptions {
     pub confidence: f64,
     /// Interval for points with item counts.
     pub ci: CiMethod,
-    /// Parametric bootstrap replicates; 0 turns the bootstrap off.
+    /// Posterior draws for compound and emergence-score intervals, and the verdict's
+    /// bootstrap replicates (at least its own minimum); 0 turns both off.
     pub bootstrap: usize,
     pub seed: u64,
     /// Common item count for rows without `n` (`--n`).
