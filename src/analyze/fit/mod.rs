@@ -225,13 +225,29 @@ struct Best {
 /// Multi-start Levenberg–Marquardt for one shape: the global grid's best points first,
 /// then the deterministic starts; the best converged optimum wins.
 fn solve(shape: Shape, obs: &Observations) -> Result<Best, FitError> {
+    if let (Some(_), Shape::BrokenPowerLaw { .. }) = (obs.n, shape) {
+        // Six parameters in a flat valley: least squares finds the basin from the
+        // deterministic starts at a fraction of the likelihood's cost, and the likelihood
+        // refines the least-squares optimum (every start is tried only when that fails).
+        let least_squares = Observations { n: None, ..*obs };
+        if let Ok(ls) = solve_from(shape, &least_squares, shape.starts(obs.x, obs.y)) {
+            if let Ok(ml) = solve_from(shape, obs, vec![ls.theta]) {
+                return Ok(ml);
+            }
+        }
+    }
+    let mut starts = search::logistic_starts(shape, obs);
+    starts.extend(shape.starts(obs.x, obs.y));
+    solve_from(shape, obs, starts)
+}
+
+/// Multi-start Levenberg–Marquardt from `starts` (natural parameters), in order.
+fn solve_from(shape: Shape, obs: &Observations, starts: Vec<Vec<f64>>) -> Result<Best, FitError> {
     let solver = LevenbergMarquardt::new()
         .with_patience(PATIENCE)
         .with_ftol(TOLERANCE)
         .with_xtol(TOLERANCE)
         .with_gtol(TOLERANCE);
-    let mut starts = search::logistic_starts(shape, obs);
-    starts.extend(shape.starts(obs.x, obs.y));
     let mut best: Option<Best> = None;
     let mut failures = Vec::new();
     // Converged starts that reached the best objective so far, the first included.

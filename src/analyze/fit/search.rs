@@ -1,5 +1,5 @@
 //! The global search before local refinement: a grid over the logistic's nonlinear
-//! parameters (midpoint and slope), the ceiling profiled out at each grid point, as
+//! parameters (midpoint and slope), the ceiling set by least squares at each grid point, as
 //! Caballero et al. (2022) do for broken neural scaling laws. Levenberg–Marquardt then
 //! starts from the best grid points, so that it refines the global optimum instead of
 //! the nearest local one.
@@ -78,50 +78,26 @@ pub(super) fn logistic_starts(shape: Shape, obs: &Observations) -> Vec<Vec<f64>>
     kept
 }
 
-/// The ceiling that minimises the objective for a given midpoint and slope: closed form for
-/// least squares on an unbounded series, golden-section search on (floor, 1] for rates.
+/// The ceiling for a given midpoint and slope: the least-squares one, in closed form (clamped
+/// to (floor, 1] for rates). For a binomial fit this is a start, not the optimum: the grid only
+/// ranks starting points, and Levenberg–Marquardt refines the best of them.
 fn best_ceiling(shape: Shape, floor: f64, m: f64, s: f64, obs: &Observations) -> Option<f64> {
     let bounded = matches!(shape, Shape::Logistic { bounded: true, .. });
-    if !bounded || obs.n.is_none() {
-        // y − floor = (c − floor)·σ: least squares in c − floor.
-        let (mut sy, mut ss) = (0.0, 0.0);
-        for (&x, &y) in obs.x.iter().zip(obs.y) {
-            let p = sigmoid(s * (x - m));
-            sy += p * (y - floor);
-            ss += p * p;
-        }
-        let c = floor + sy / ss;
-        if !c.is_finite() {
-            return None;
-        }
-        if !bounded {
-            return Some(c);
-        }
-        let top = floor + (1.0 - 1e-9) * (1.0 - floor);
-        let bottom = floor + 1e-6 * (1.0 - floor);
-        return Some(c.clamp(bottom, top));
+    // y − floor = (c − floor)·σ: least squares in c − floor.
+    let (mut sy, mut ss) = (0.0, 0.0);
+    for (&x, &y) in obs.x.iter().zip(obs.y) {
+        let p = sigmoid(s * (x - m));
+        sy += p * (y - floor);
+        ss += p * p;
     }
-    let eval = |c: f64| loss(shape, &[m, s, c], obs);
-    let (mut a, mut b) = (floor + 1e-6 * (1.0 - floor), floor + (1.0 - 1e-9) * (1.0 - floor));
-    let ratio = 0.5 * (5f64.sqrt() - 1.0);
-    let mut c1 = b - ratio * (b - a);
-    let mut c2 = a + ratio * (b - a);
-    let (mut f1, mut f2) = (eval(c1), eval(c2));
-    for _ in 0..30 {
-        if f1 <= f2 {
-            b = c2;
-            c2 = c1;
-            f2 = f1;
-            c1 = b - ratio * (b - a);
-            f1 = eval(c1);
-        } else {
-            a = c1;
-            c1 = c2;
-            f1 = f2;
-            c2 = a + ratio * (b - a);
-            f2 = eval(c2);
-        }
+    let c = floor + sy / ss;
+    if !c.is_finite() {
+        return None;
     }
-    let c = 0.5 * (a + b);
-    c.is_finite().then_some(c)
+    if !bounded {
+        return Some(c);
+    }
+    let top = floor + (1.0 - 1e-9) * (1.0 - floor);
+    let bottom = floor + 1e-6 * (1.0 - floor);
+    Some(c.clamp(bottom, top))
 }
