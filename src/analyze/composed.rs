@@ -14,8 +14,9 @@
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
-use super::fit::FittedCurve;
-use crate::compose::Operator;
+use super::fit::{FittedCurve, ModelKind};
+use super::{Series, SeriesKind};
+use crate::compose::{Group, GroupKey, Operator};
 
 /// Link function: logit for rates (keeps intervals inside (0, 1)), identity otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +128,12 @@ pub struct ComposedModel {
 impl ComposedModel {
     pub fn new(operator: Operator, fits: Vec<FittedCurve>) -> Self {
         ComposedModel { operator, fits }
+    }
+
+    /// The composed model of group `g` under `op`, from its subtasks' converged logistic fits
+    /// in `series` (the group's own series); or why a subtask has none.
+    pub fn of_group(series: &[Series], g: &Group, op: &Operator) -> Result<Self, String> {
+        Ok(ComposedModel::new(op.clone(), subtask_logistics(series, &g.key)?))
     }
 
     fn rates(&self, x: f64) -> Vec<f64> {
@@ -262,6 +269,31 @@ impl ComposedModel {
         let (a, b) = (link.inverse(centre - half), link.inverse(centre + half));
         Some((a.min(b), a.max(b)))
     }
+}
+
+/// The logistic fits of a group's subtasks, or why one is missing.
+fn subtask_logistics(series: &[Series], key: &GroupKey) -> Result<Vec<FittedCurve>, String> {
+    series
+        .iter()
+        .filter(|s| &s.key == key && s.kind == SeriesKind::Subtask)
+        .map(|s| {
+            let report = s.fits.iter().find(|f| f.model == ModelKind::Logistic);
+            match report.map(|r| &r.fit) {
+                Some(Ok(curve)) if curve.converged => Ok(curve.clone()),
+                Some(Ok(curve)) => Err(format!(
+                    "the logistic fit of subtask {:?} did not converge{}",
+                    s.name,
+                    curve.convergence_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+                )),
+                Some(Err(e)) => Err(format!("subtask {:?} has no logistic fit: {e}", s.name)),
+                None => Err(format!(
+                    "subtask {:?} has no logistic fit: {}",
+                    s.name,
+                    s.fit_note.as_deref().unwrap_or("not fitted")
+                )),
+            }
+        })
+        .collect()
 }
 
 /// (1 + level)/2 quantile of Student's t with `df` degrees of freedom.

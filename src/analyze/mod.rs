@@ -1,8 +1,8 @@
 //! Analyze: the third pipeline stage. Turns each group's grid into series (one per
 //! subtask, task-level score and compound) and measures each: emergence scores, gain
 //! from the smallest to the largest model, and, for the strict product, the
-//! per-subtask rate it implies; then [`stats`] adds uncertainty, curve fits,
-//! forecasts and a verdict per compound.
+//! per-subtask rate it implies; then [`stats`] adds intervals, curve fits, composed
+//! models and forecasts, and [`verdict`] a verdict per group ([`analyze`] reads in that order).
 
 mod bootstrap;
 mod composed;
@@ -163,14 +163,27 @@ impl Analysis {
     }
 }
 
-/// Measures every series of every group, then adds uncertainty, fits, forecasts
-/// and verdicts.
-/// `joint` holds item-level inputs' joint outcomes (empty otherwise).
+/// Measure → intervals → fits → composed models → forecasts → verdicts, each stage
+/// reading what the ones before it wrote. `joint` holds item-level inputs' joint outcomes
+/// (empty otherwise).
 pub fn analyze(composition: Composition, joint: &[JointCounts], options: &AnalyzeOptions) -> Analysis {
     let mut analysis = measure_all(composition, options);
-    stats::enrich(&mut analysis, joint);
+    stats::add_intervals(&mut analysis, joint);
+    stats::add_fits(&mut analysis);
+    stats::add_composed_models(&mut analysis);
+    stats::add_forecasts(&mut analysis);
+    analysis.verdicts = verdict::judge_all(&analysis, options);
     analysis.independence = independence::check_all(joint, options.confidence);
     analysis
+}
+
+/// Each group's series, which [`measure_all`] lays out contiguously.
+fn group_ranges(series: &[Series]) -> std::collections::HashMap<GroupKey, std::ops::Range<usize>> {
+    let mut ranges: std::collections::HashMap<GroupKey, std::ops::Range<usize>> = Default::default();
+    for (i, s) in series.iter().enumerate() {
+        ranges.entry(s.key.clone()).and_modify(|r| r.end = i + 1).or_insert(i..i + 1);
+    }
+    ranges
 }
 
 /// The deterministic core: values, emergence scores, gains.

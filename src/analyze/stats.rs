@@ -1,6 +1,7 @@
-//! The statistics stage: intervals and detection floors per point, the parametric
-//! bootstrap, curve fits with held-out checks, composed models, forecasts and the
-//! verdicts. Runs after the deterministic measurements of [`super::measure_all`].
+//! The statistics stage, one function per step of [`super::analyze`]: intervals and
+//! detection floors per point and posterior draws for compounds ([`add_intervals`]),
+//! curve fits with held-out checks ([`add_fits`]), composed models
+//! ([`add_composed_models`]) and forecasts ([`add_forecasts`]).
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -17,7 +18,7 @@ use super::fit::{
 };
 use super::interval::binomial_interval;
 use super::resolution::detection_floor;
-use super::{distinct_sizes, verdict, Analysis, AnalyzeOptions, Series, SeriesKind, Source, XAxis};
+use super::{distinct_sizes, Analysis, AnalyzeOptions, Series, SeriesKind, Source, XAxis};
 use crate::compose::{Cell, Group, GroupKey, Operator, OperatorKind};
 use crate::ingest::items::JointCounts;
 
@@ -71,21 +72,41 @@ pub struct Forecast {
     pub extrapolation_decades: Option<f64>,
 }
 
-/// Adds everything statistical to a measured analysis; `joint` holds item-level inputs'
-/// counts (empty otherwise).
-pub fn enrich(a: &mut Analysis, joint: &[JointCounts]) {
+/// Each group's position in [`Analysis::groups`].
+fn group_index(a: &Analysis) -> HashMap<GroupKey, usize> {
+    a.groups.iter().enumerate().map(|(i, g)| (g.key.clone(), i)).collect()
+}
+
+/// Intervals: binomial intervals and detection floors per observed point, then posterior
+/// draws for the compounds' and the emergence scores' intervals. `joint` holds item-level
+/// inputs' counts (empty otherwise).
+pub fn add_intervals(a: &mut Analysis, joint: &[JointCounts]) {
     let options = a.options.clone();
-    let group_index: HashMap<GroupKey, usize> =
-        a.groups.iter().enumerate().map(|(i, g)| (g.key.clone(), i)).collect();
+    let group_index = group_index(a);
     for s in &mut a.series {
         let g = &a.groups[group_index[&s.key]];
         point_intervals(s, g, &options);
     }
     bootstrap_all(a, &group_index, &options, joint);
-    a.series.par_iter_mut().for_each(|s| fit_series(s, &a.groups[group_index[&s.key]], &options));
-    compose_all(a, &group_index, &options);
-    a.series.par_iter_mut().for_each(|s| s.forecasts = forecasts(s, &options));
-    a.verdicts = verdict::judge_all(a, &options);
+}
+
+/// Curve fits of every series, each with its held-out check.
+pub fn add_fits(a: &mut Analysis) {
+    let group_index = group_index(a);
+    let options = &a.options;
+    a.series.par_iter_mut().for_each(|s| fit_series(s, &a.groups[group_index[&s.key]], options));
+}
+
+/// The composed model of every compound that gets one.
+pub fn add_composed_models(a: &mut Analysis) {
+    let options = a.options.clone();
+    compose_all(a, &group_index(a), &options);
+}
+
+/// Where each compound rate is forecast to cross each threshold.
+pub fn add_forecasts(a: &mut Analysis) {
+    let options = &a.options;
+    a.series.par_iter_mut().for_each(|s| s.forecasts = forecasts(s, options));
 }
 
 /// The cells behind a subtask or task-level series, by model index of the group.
@@ -334,38 +355,8 @@ fn wants_composed(op: &Operator, o: &AnalyzeOptions) -> bool {
         || op.name() == o.verdict_op.name()
 }
 
-/// The logistic fits of a group's subtasks, or why one is missing.
-pub(super) fn subtask_logistics(series: &[Series], key: &GroupKey) -> Result<Vec<FittedCurve>, String> {
-    series
-        .iter()
-        .filter(|s| &s.key == key && s.kind == SeriesKind::Subtask)
-        .map(|s| {
-            let report = s.fits.iter().find(|f| f.model == ModelKind::Logistic);
-            match report.map(|r| &r.fit) {
-                Some(Ok(curve)) if curve.converged => Ok(curve.clone()),
-                Some(Ok(curve)) => Err(format!(
-                    "the logistic fit of subtask {:?} did not converge{}",
-                    s.name,
-                    curve.convergence_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
-                )),
-                Some(Err(e)) => Err(format!("subtask {:?} has no logistic fit: {e}", s.name)),
-                None => Err(format!(
-                    "subtask {:?} has no logistic fit: {}",
-                    s.name,
-                    s.fit_note.as_deref().unwrap_or("not fitted")
-                )),
-            }
-        })
-        .collect()
-}
-
-/// The composed model of a group under `op`, from its subtasks' logistic fits.
-pub(super) fn composed_model(series: &[Series], g: &Group, op: &Operator) -> Result<ComposedModel, String> {
-    Ok(ComposedModel::new(op.clone(), subtask_logistics(series, &g.key)?))
-}
-
 fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &AnalyzeOptions) {
-    let ranges = group_ranges(&a.series);
+    let ranges = super::group_ranges(&a.series);
     let reports: Vec<(usize, Result<ComposedReport, String>)> = (0..a.series.len())
         .into_par_iter()
         .filter_map(|si| {
@@ -377,7 +368,7 @@ fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &Ana
                 return None;
             }
             let own = &a.series[ranges[&s.key].clone()];
-            Some((si, composed_model(own, g, op).and_then(|model| composed_report(s, g, model, o))))
+            Some((si, ComposedModel::of_group(own, g, op).and_then(|model| composed_report(s, g, model, o))))
         })
         .collect();
     for (si, report) in reports {
@@ -386,15 +377,6 @@ fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &Ana
             Err(why) => a.series[si].composed_note = Some(why),
         }
     }
-}
-
-/// Each group's series, which [`super::measure_all`] lays out contiguously.
-pub(super) fn group_ranges(series: &[Series]) -> HashMap<GroupKey, std::ops::Range<usize>> {
-    let mut ranges: HashMap<GroupKey, std::ops::Range<usize>> = HashMap::new();
-    for (i, s) in series.iter().enumerate() {
-        ranges.entry(s.key.clone()).and_modify(|r| r.end = i + 1).or_insert(i..i + 1);
-    }
-    ranges
 }
 
 fn composed_report(

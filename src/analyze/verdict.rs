@@ -20,8 +20,7 @@ use rayon::prelude::*;
 use super::bootstrap::{cell_n, draw_rate, replicate_rng};
 use super::composed::{ComposedModel, Link};
 use super::multitest::benjamini_hochberg;
-use super::stats::{composed_model, group_ranges};
-use super::{Analysis, AnalyzeOptions, Series};
+use super::{group_ranges, Analysis, AnalyzeOptions, Series};
 use crate::compose::{Group, GroupKey};
 
 /// Fewest replicates a p-value is computed from, whatever `--bootstrap` says.
@@ -148,7 +147,7 @@ fn judge(series: &[Series], g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict
     if !op.is_rate() {
         return fail(format!("{} is not a rate; the verdict tests rates", op.name()));
     }
-    let model = match composed_model(series, g, op) {
+    let model = match ComposedModel::of_group(series, g, op) {
         Ok(m) => m,
         Err(why) => return fail(why),
     };
