@@ -12,9 +12,7 @@
 //! item counts the quantile is normal, and one noisy least-squares fit cannot widen
 //! every band to its own t.
 
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
-
-use super::fit::{FittedCurve, ModelKind};
+use super::fit::{quantile, FittedCurve, ModelKind};
 use super::{Series, SeriesKind};
 use crate::compose::{Group, GroupKey, Operator};
 
@@ -103,21 +101,6 @@ impl LinkVariance {
     }
 }
 
-/// The (1 + level)/2 quantile of Student's t with `df` degrees of freedom (normal when
-/// infinite, or beyond 10⁶).
-pub fn quantile(df: f64, level: f64) -> Option<f64> {
-    if !(level > 0.0 && level < 1.0) || df.is_nan() || df <= 0.0 {
-        return None;
-    }
-    let p = 0.5 * (1.0 + level);
-    let q = if df > 1e6 {
-        Normal::new(0.0, 1.0).ok()?.inverse_cdf(p)
-    } else {
-        StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(p)
-    };
-    q.is_finite().then_some(q)
-}
-
 /// Subtask fits composed with an operator.
 #[derive(Debug, Clone)]
 pub struct ComposedModel {
@@ -199,38 +182,24 @@ impl ComposedModel {
     /// `n[i]` items around its curve (`observation` true: the sampling error of an observed
     /// compound).
     fn variance_of(&self, x: f64, observation: Option<&[Option<f64>]>) -> Option<LinkVariance> {
-        // The variance of subtask i's estimate at x on its own ln scale (for `all`) or rate scale.
-        let component = |i: usize, f: &FittedCurve| -> Option<(f64, f64)> {
-            let df = if f.variance_is_known() { f64::INFINITY } else { f.df() as f64 };
-            let v = match observation {
-                None => {
-                    let se = f.mean_se(x)?;
-                    se * se
-                }
-                Some(n) => f.observation_variance(x, n[i])?,
-            };
-            Some((v, df))
-        };
+        // For `all`, logit P = ln P − ln(1 − P): each subtask's variance is taken on its ln pᵢ
+        // scale and weighted by (d logit P/d ln pᵢ)² = 1/(1 − P)²; otherwise on its rate scale,
+        // weighted by (d link P/d pᵢ)².
+        let product = self.operator.is_strict_product() && self.link() == Link::Logit;
+        let scale = 1.0 / (1.0 - self.predict(x));
+        let d = if product { Vec::new() } else { self.sensitivities(x)? };
         let mut total: Option<LinkVariance> = None;
-        if self.operator.is_strict_product() && self.link() == Link::Logit {
-            // logit P = ln P − ln(1 − P): d logit P/d ln pᵢ = 1/(1 − P), and Var ln pᵢ = Var pᵢ/pᵢ².
-            let scale = 1.0 / (1.0 - self.predict(x));
-            for (i, f) in self.fits.iter().enumerate() {
-                let (v, df) = component(i, f)?;
-                let ln_var = match observation {
-                    None => f.mean_se_ln(x).map(|s| s * s)?,
-                    Some(_) => v / (f.predict(x) * f.predict(x)),
-                };
-                let c = LinkVariance::component(ln_var * scale * scale, df);
-                total = Some(total.map_or(c, |t| t.plus(c)));
-            }
-        } else {
-            let d = self.sensitivities(x)?;
-            for (i, f) in self.fits.iter().enumerate() {
-                let (v, df) = component(i, f)?;
-                let c = LinkVariance::component(d[i] * d[i] * v, df);
-                total = Some(total.map_or(c, |t| t.plus(c)));
-            }
+        for (i, f) in self.fits.iter().enumerate() {
+            let df = if f.variance_is_known() { f64::INFINITY } else { f.df() as f64 };
+            let v = match (observation, product) {
+                (None, true) => f.mean_se_ln(x).map(|s| s * s)?,
+                (None, false) => f.mean_se(x).map(|s| s * s)?,
+                (Some(n), true) => f.observation_variance(x, n[i])? / (f.predict(x) * f.predict(x)),
+                (Some(n), false) => f.observation_variance(x, n[i])?,
+            };
+            let weighted = if product { v * scale * scale } else { d[i] * d[i] * v };
+            let c = LinkVariance::component(weighted, df);
+            total = Some(total.map_or(c, |t| t.plus(c)));
         }
         total.filter(|t| t.variance.is_finite())
     }
@@ -296,14 +265,6 @@ fn subtask_logistics(series: &[Series], key: &GroupKey) -> Result<Vec<FittedCurv
         .collect()
 }
 
-/// (1 + level)/2 quantile of Student's t with `df` degrees of freedom.
-pub fn t_quantile(df: usize, level: f64) -> Option<f64> {
-    if df == 0 || !(0.0..1.0).contains(&level) {
-        return None;
-    }
-    StudentsT::new(0.0, 1.0, df as f64).ok().map(|t| t.inverse_cdf(0.5 + level / 2.0))
-}
-
 /// Where a rising curve first reaches a threshold.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Crossing {
@@ -358,9 +319,9 @@ mod tests {
     #[test]
     fn t_quantiles_match_tables() {
         // scipy.stats.t.ppf(0.975, df): df=2 → 4.302652729749464, df=30 → 2.0422724563012373.
-        assert!((t_quantile(2, 0.95).unwrap() - 4.302652729749464).abs() < 1e-9);
-        assert!((t_quantile(30, 0.95).unwrap() - 2.0422724563012373).abs() < 1e-9);
-        assert_eq!(t_quantile(0, 0.95), None);
+        assert!((quantile(2.0, 0.95).unwrap() - 4.302652729749464).abs() < 1e-9);
+        assert!((quantile(30.0, 0.95).unwrap() - 2.0422724563012373).abs() < 1e-9);
+        assert_eq!(quantile(0.0, 0.95), None);
     }
 
     /// Issue 13: a product of 18 low-rate subtasks (about 10⁻²⁷) is composed in log space: the

@@ -20,7 +20,7 @@ pub use bootstrap::{
     bootstrap_group, GroupBootstrap, IntervalRequest, RowBootstrap, ITEM_BAYESIAN_BOOTSTRAP,
     JEFFREYS_POSTERIOR,
 };
-pub use composed::{first_crossing, t_quantile, ComposedModel, Crossing, Link};
+pub use composed::{first_crossing, ComposedModel, Crossing, Link};
 pub use emergence::{distinct_sizes, emergence_score, emergence_score_at, score_series, NoScore, Scores};
 pub use interval::CiMethod;
 pub use multitest::benjamini_hochberg;

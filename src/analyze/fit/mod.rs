@@ -177,6 +177,21 @@ const MIN_STARTS: usize = 3;
 /// A logistic ceiling within this fraction of (1 − floor) of 1 lies on its bound.
 const AT_BOUND: f64 = 1e-6;
 
+/// The (1 + level)/2 quantile of Student's t with `df` degrees of freedom: normal when `df`
+/// is infinite (or beyond 10⁶), None when `df` ≤ 0 or `level` is not in (0, 1).
+pub fn quantile(df: f64, level: f64) -> Option<f64> {
+    if !(level > 0.0 && level < 1.0) || df.is_nan() || df <= 0.0 {
+        return None;
+    }
+    let p = 0.5 * (1.0 + level);
+    let q = if df > 1e6 {
+        Normal::new(0.0, 1.0).ok()?.inverse_cdf(p)
+    } else {
+        StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(p)
+    };
+    q.is_finite().then_some(q)
+}
+
 /// Fits the curve by least squares. Requires n >= max(4, k) points with finite values and
 /// at least 3 distinct x.
 pub fn fit(spec: &FitSpec, x: &[f64], y: &[f64]) -> Result<FittedCurve, FitError> {
@@ -463,19 +478,7 @@ impl FittedCurve {
     /// The (1 + level)/2 quantile of the interval: normal when the variance is known,
     /// Student's t with n − k degrees of freedom when it is estimated.
     pub fn quantile(&self, level: f64) -> Option<f64> {
-        if !(level > 0.0 && level < 1.0) {
-            return None;
-        }
-        let p = 0.5 * (1.0 + level);
-        let q = if self.variance_is_known() {
-            Normal::new(0.0, 1.0).ok()?.inverse_cdf(p)
-        } else {
-            if self.df == 0 {
-                return None;
-            }
-            StudentsT::new(0.0, 1.0, self.df as f64).ok()?.inverse_cdf(p)
-        };
-        q.is_finite().then_some(q)
+        quantile(if self.variance_is_known() { f64::INFINITY } else { self.df as f64 }, level)
     }
 
     /// Smallest x in [lo, hi] where the fitted curve crosses `threshold` (in the direction of

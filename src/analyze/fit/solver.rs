@@ -99,9 +99,10 @@ where
     /// Item counts: residuals are then deviance residuals.
     n: Option<&'a [f64]>,
     pub(super) phi: OVector<f64, K>,
-    /// The parameters of the last residuals and their terms at each x: the solver asks
-    /// for the Jacobian where it last evaluated the residuals after every accepted step.
-    last: RefCell<(Vec<u64>, Vec<Terms>)>,
+    /// The parameters of the last residuals, their terms at each x and each residual's
+    /// derivative in μ: the solver asks for the Jacobian where it last evaluated the
+    /// residuals after every accepted step.
+    last: RefCell<(Vec<u64>, Vec<Terms>, Vec<f64>)>,
 }
 
 impl<'a, K: Dim> Problem<'a, K>
@@ -110,7 +111,8 @@ where
 {
     pub(super) fn new(shape: Shape, obs: &Observations<'a>, phi: OVector<f64, K>) -> Self {
         let (x, y, n) = (obs.x, obs.y, obs.n);
-        Problem { shape, x, y, n, phi, last: RefCell::new((Vec::new(), Vec::with_capacity(x.len()))) }
+        let last = (Vec::new(), Vec::with_capacity(x.len()), Vec::with_capacity(x.len()));
+        Problem { shape, x, y, n, phi, last: RefCell::new(last) }
     }
 
     /// The natural parameters, in the first `k` entries.
@@ -118,6 +120,15 @@ where
         let mut theta = [0.0; MAX_PARAMETERS];
         self.shape.to_natural_into(self.phi.as_slice(), &mut theta[..self.shape.k()]);
         theta
+    }
+
+    /// Point i's residual at mean `mu` and its derivative in μ: μ − y for least squares,
+    /// the deviance residual with counts.
+    fn residual(&self, y: f64, mu: f64, i: usize) -> (f64, f64) {
+        match self.n {
+            Some(n) => deviance_residual(y, mu, n[i]),
+            None => (mu - y, 1.0),
+        }
     }
 
     /// Whether `last` holds the terms at the current parameters (bit for bit).
@@ -145,22 +156,19 @@ where
     fn residuals(&self) -> Option<DVector<f64>> {
         let theta = self.theta();
         let mut last = self.last.borrow_mut();
-        let (bits, terms) = &mut *last;
+        let (bits, terms, slopes) = &mut *last;
         bits.clear();
         bits.extend(self.phi.iter().map(|v| v.to_bits()));
         terms.clear();
         terms.extend(self.x.iter().map(|&xi| self.shape.terms(&theta, xi)));
+        slopes.clear();
         // Non-finite residuals are returned as they are: the solver rejects such a step.
-        Some(DVector::from_iterator(
-            self.x.len(),
-            terms.iter().zip(self.y).enumerate().map(|(i, (t, &yi))| {
-                let mu = self.shape.value_with(&theta, t);
-                match self.n {
-                    Some(n) => deviance_residual(yi, mu, n[i]).0,
-                    None => mu - yi,
-                }
-            }),
-        ))
+        let residuals = terms.iter().zip(self.y).enumerate().map(|(i, (t, &yi))| {
+            let (r, slope) = self.residual(yi, self.shape.value_with(&theta, t), i);
+            slopes.push(slope);
+            r
+        });
+        Some(DVector::from_iterator(self.x.len(), residuals))
     }
 
     fn jacobian(&self) -> Option<OMatrix<f64, Dyn, K>> {
@@ -175,9 +183,10 @@ where
         for (i, &xi) in self.x.iter().enumerate() {
             let terms = if cached { last.1[i] } else { self.shape.terms(&theta[..k], xi) };
             self.shape.gradient_with(&theta[..k], xi, &terms, &mut g[..k]);
-            let outer = match self.n {
-                Some(n) => deviance_residual(self.y[i], self.shape.value_with(&theta[..k], &terms), n[i]).1,
-                None => 1.0,
+            let outer = if cached {
+                last.2[i]
+            } else {
+                self.residual(self.y[i], self.shape.value_with(&theta[..k], &terms), i).1
             };
             for j in 0..k {
                 jac[(i, j)] = g[j] * chain[j] * outer;
