@@ -596,7 +596,7 @@ fn prototypes(
         }
         let model = emerge::analyze::ComposedModel::new("all".parse().expect("valid"), lib.clone());
         if let (Some(fit), Some(obs)) =
-            (model.variance_link(x), model.observation_variance_link(x, &vec![Some(n_last); k]))
+            (model.variance_link(x), model.observation_variance_link(x, &vec![Some(n_last); k], None))
         {
             // Welch–Satterthwaite as the library does it: (Σv)² / Σ v²/ν.
             let total = fit.variance + obs.variance;

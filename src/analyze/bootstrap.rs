@@ -323,10 +323,31 @@ fn cell_posteriors(g: &Group, common_n: Option<u64>) -> Vec<Vec<Option<CellPoste
         .collect()
 }
 
-/// The group's items as outcome patterns per model, when the input has them for every
-/// model with a cell: `Ok(None)` for inputs without item-level counts, `Err` when they
-/// do not cover the group (the cells are then drawn one by one).
+/// The group's items drawn whole, per model ([`group_patterns`]).
 fn item_posteriors(g: &Group, joint: &[JointCounts]) -> Result<Option<Vec<Option<ItemPosterior>>>, String> {
+    let k = g.subtasks.len();
+    let Some(patterns) = group_patterns(g, joint)? else { return Ok(None) };
+    patterns
+        .into_iter()
+        .enumerate()
+        .map(|(m, p)| {
+            p.map(|p| {
+                ItemPosterior::new(k, &p).ok_or_else(|| format!("model {:?}: no items", g.models[m].name))
+            })
+            .transpose()
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(Some)
+}
+
+/// One model's complete items as (outcome pattern, items), bit j being subtask j of the group.
+pub type Patterns = Vec<(u64, u64)>;
+
+/// The group's complete items as (outcome pattern, items) per model, bit j being subtask j
+/// of the group, when the input has them for every model with a cell: `Ok(None)` for
+/// inputs without item-level counts (or a group without subtasks), `Err` when they do not
+/// cover the group (the cells are then drawn one by one, and subtasks taken as independent).
+pub fn group_patterns(g: &Group, joint: &[JointCounts]) -> Result<Option<Vec<Option<Patterns>>>, String> {
     let mine: Vec<&JointCounts> = joint
         .iter()
         .filter(|j| {
@@ -351,14 +372,14 @@ fn item_posteriors(g: &Group, joint: &[JointCounts]) -> Result<Option<Vec<Option
                 .iter()
                 .find(|j| &j.model == model)
                 .ok_or_else(|| format!("model {model:?} has no item-level counts"))?;
-            model_items(g, m, j).map(Some).map_err(|why| format!("model {model:?}: {why}"))
+            model_patterns(g, m, j).map(Some).map_err(|why| format!("model {model:?}: {why}"))
         })
         .collect::<Result<Vec<_>, String>>()
         .map(|items| (k > 0).then_some(items))
 }
 
 /// One model's patterns in the group's subtask order, checked against its cells.
-fn model_items(g: &Group, m: usize, j: &JointCounts) -> Result<ItemPosterior, String> {
+fn model_patterns(g: &Group, m: usize, j: &JointCounts) -> Result<Patterns, String> {
     let patterns = j.patterns.as_ref().ok_or("the outcomes are not all 0/1, or too many subtasks")?;
     if j.complete < j.items {
         return Err("some items lack a subtask".into());
@@ -388,7 +409,7 @@ fn model_items(g: &Group, m: usize, j: &JointCounts) -> Result<ItemPosterior, St
             (bits, p.items)
         })
         .collect();
-    ItemPosterior::new(from.len(), &remapped).ok_or_else(|| "no items".to_string())
+    Ok(remapped)
 }
 
 /// One replicate: every row's value for every model, flattened row-major (NaN = absent).

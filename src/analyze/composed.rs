@@ -12,6 +12,8 @@
 //! item counts the quantile is normal, and one noisy least-squares fit cannot widen
 //! every band to its own t.
 
+use nalgebra::DMatrix;
+
 use super::fit::{quantile, FittedCurve, ModelKind};
 use super::{Series, SeriesKind};
 use crate::compose::{Group, GroupKey, Operator};
@@ -101,16 +103,62 @@ impl LinkVariance {
     }
 }
 
+/// One model size of item-level data: the subtasks were scored on the same `n` items, and
+/// one item's outcomes covary across subtasks (the hard items are hard on every subtask).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemPoint {
+    /// log10 size.
+    pub x: f64,
+    /// Items, each scored on every subtask.
+    pub n: f64,
+    /// k × k covariance of one item's outcomes on the subtasks (in the fits' order).
+    pub covariance: DMatrix<f64>,
+}
+
+impl ItemPoint {
+    /// From (outcome pattern, items) pairs, bit j being subtask j.
+    pub fn from_patterns(x: f64, k: usize, patterns: &[(u64, u64)]) -> Option<Self> {
+        let n: f64 = patterns.iter().map(|p| p.1 as f64).sum();
+        if n <= 0.0 {
+            return None;
+        }
+        let bit = |p: u64, j: usize| f64::from(u8::from(p >> j & 1 == 1));
+        let mean: Vec<f64> =
+            (0..k).map(|j| patterns.iter().map(|&(p, c)| bit(p, j) * c as f64).sum::<f64>() / n).collect();
+        let covariance = DMatrix::from_fn(k, k, |a, b| {
+            let both: f64 = patterns.iter().map(|&(p, c)| bit(p, a) * bit(p, b) * c as f64).sum();
+            both / n - mean[a] * mean[b]
+        });
+        Some(ItemPoint { x, n, covariance })
+    }
+}
+
+/// A dispersion shared by the subtask fits, with its degrees of freedom.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Dispersion {
+    phi: f64,
+    df: f64,
+}
+
 /// Subtask fits composed with an operator.
 #[derive(Debug, Clone)]
 pub struct ComposedModel {
     pub operator: Operator,
     pub fits: Vec<FittedCurve>,
+    /// The points the fits were fitted to, when they are item-level data: their outcomes'
+    /// covariance makes the fits covary. Empty otherwise (the fits are independent).
+    items: Vec<ItemPoint>,
 }
 
 impl ComposedModel {
     pub fn new(operator: Operator, fits: Vec<FittedCurve>) -> Self {
-        ComposedModel { operator, fits }
+        ComposedModel { operator, fits, items: Vec::new() }
+    }
+
+    /// The same model with the fits' points as item-level data (see [`ItemPoint`]).
+    pub fn with_items(mut self, items: Vec<ItemPoint>) -> Self {
+        self.items = items;
+        self
     }
 
     /// The composed model of group `g` under `op`, from its subtasks' converged logistic fits
@@ -181,27 +229,114 @@ impl ComposedModel {
     /// uncertainty (`observation` false) or from one new observation of each subtask on
     /// `n[i]` items around its curve (`observation` true: the sampling error of an observed
     /// compound).
-    fn variance_of(&self, x: f64, observation: Option<&[Option<f64>]>) -> Option<LinkVariance> {
+    fn variance_of(
+        &self,
+        x: f64,
+        observation: Option<(&[Option<f64>], Option<&ItemPoint>)>,
+    ) -> Option<LinkVariance> {
         // For `all`, logit P = ln P − ln(1 − P): each subtask's variance is taken on its ln pᵢ
         // scale and weighted by (d logit P/d ln pᵢ)² = 1/(1 − P)²; otherwise on its rate scale,
         // weighted by (d link P/d pᵢ)².
         let product = self.operator.is_strict_product() && self.link() == Link::Logit;
         let scale = 1.0 / (1.0 - self.predict(x));
         let d = if product { Vec::new() } else { self.sensitivities(x)? };
+        let weight = |i: usize| if product { scale } else { d[i] };
+        let observation_items = observation.and_then(|o| o.1);
+        let observation = observation.map(|o| o.0);
+        let pooled = self.pooled_dispersion();
         let mut total: Option<LinkVariance> = None;
         for (i, f) in self.fits.iter().enumerate() {
-            let df = if f.variance_is_known() { f64::INFINITY } else { f.df() as f64 };
-            let v = match (observation, product) {
-                (None, true) => f.mean_se_ln(x).map(|s| s * s)?,
-                (None, false) => f.mean_se(x).map(|s| s * s)?,
-                (Some(n), true) => f.observation_variance(x, n[i])? / (f.predict(x) * f.predict(x)),
-                (Some(n), false) => f.observation_variance(x, n[i])?,
+            let (rescale, df) = match (pooled, f.dispersion) {
+                (Some(p), Some(phi)) => (p.phi / phi, p.df),
+                _ if f.variance_is_known() => (1.0, f64::INFINITY),
+                _ => (1.0, f.df() as f64),
             };
+            let v = rescale
+                * match (observation, product) {
+                    (None, true) => f.mean_se_ln(x).map(|s| s * s)?,
+                    (None, false) => f.mean_se(x).map(|s| s * s)?,
+                    (Some(n), true) => f.observation_variance(x, n[i])? / (f.predict(x) * f.predict(x)),
+                    (Some(n), false) => f.observation_variance(x, n[i])?,
+                };
             let weighted = if product { v * scale * scale } else { d[i] * d[i] * v };
             let c = LinkVariance::component(weighted, df);
-            total = Some(total.map_or(c, |t| t.plus(c)));
+            total = Some(match (total, pooled) {
+                // One dispersion estimate shared by every fit: its variances add, and so do
+                // their degrees of freedom, which Welch–Satterthwaite would count again.
+                (Some(t), Some(_)) => LinkVariance::component(t.variance + weighted, df),
+                (Some(t), None) => t.plus(c),
+                (None, _) => c,
+            });
         }
-        total.filter(|t| t.variance.is_finite())
+        // Subtasks scored on the same items covary; the covariance is known from the items.
+        let cross = match (observation, observation_items) {
+            (Some(_), Some(point)) => self.observation_cross(x, point, product, &weight)?,
+            (None, _) if !self.items.is_empty() => self.fit_cross(x, product, &weight)?,
+            _ => 0.0,
+        };
+        let total = total.map(|t| t.plus(LinkVariance::component(cross, f64::INFINITY)));
+        total.filter(|t| t.variance.is_finite() && t.variance >= 0.0)
+    }
+
+    /// One quasi-binomial dispersion for every subtask fit, when all are binomial:
+    /// φ = max(1, ΣX²ⱼ/Σdfⱼ) with Σdfⱼ degrees of freedom (infinite when φ = 1, the binomial
+    /// variance then being taken as known). A subtask fit's own φⱼ rests on n − 2 or n − 3
+    /// degrees of freedom (3 or 4 with six sizes), so max(1, X²ⱼ/dfⱼ) is biased upwards and
+    /// its t quantile wide: per fit, the composed band covered 97.6% and the held-out check
+    /// lost a tenth of its power in the calibration runs (BENCHMARKS.md). The subtasks of one
+    /// task are scored by one evaluation, so one dispersion is the natural model.
+    fn pooled_dispersion(&self) -> Option<Dispersion> {
+        let (mut chi2, mut df) = (0.0, 0usize);
+        for f in &self.fits {
+            chi2 += f.pearson_chi2()?;
+            df += f.df();
+        }
+        (df > 0).then(|| {
+            let phi = (chi2 / df as f64).max(1.0);
+            Dispersion { phi, df: if phi > 1.0 { df as f64 } else { f64::INFINITY } }
+        })
+    }
+
+    /// Σ_{j≠l} wⱼwₗ·Cov(estimateⱼ(x), estimateₗ(x)) for fits to outcomes of the same items:
+    /// Σ over the points of influenceⱼ·influenceₗ·Cov(outcomeⱼ, outcomeₗ)/n (see
+    /// [`FittedCurve::influence`]); estimates are ln μ for `all`, μ otherwise.
+    fn fit_cross(&self, x: f64, ln: bool, weight: &dyn Fn(usize) -> f64) -> Option<f64> {
+        let k = self.fits.len();
+        let mut total = 0.0;
+        for point in &self.items {
+            let a = self
+                .fits
+                .iter()
+                .map(|f| f.influence(x, point.x, point.n, ln))
+                .collect::<Option<Vec<f64>>>()?;
+            for j in 0..k {
+                for l in (0..k).filter(|&l| l != j) {
+                    total += weight(j) * weight(l) * a[j] * a[l] * point.covariance[(j, l)] / point.n;
+                }
+            }
+        }
+        Some(total)
+    }
+
+    /// The same for one new observation of every subtask on the items of `point`, around the
+    /// fits' rates at x: Cov(ln p̂ⱼ, ln p̂ₗ) = Cov(outcomeⱼ, outcomeₗ)/(n·μⱼμₗ) for `all`.
+    fn observation_cross(
+        &self,
+        x: f64,
+        point: &ItemPoint,
+        ln: bool,
+        weight: &dyn Fn(usize) -> f64,
+    ) -> Option<f64> {
+        let k = self.fits.len();
+        let mu: Vec<f64> = self.fits.iter().map(|f| f.predict(x)).collect();
+        let mut total = 0.0;
+        for j in 0..k {
+            for l in (0..k).filter(|&l| l != j) {
+                let per = if ln { 1.0 / (mu[j] * mu[l]) } else { 1.0 };
+                total += weight(j) * weight(l) * per * point.covariance[(j, l)] / point.n;
+            }
+        }
+        total.is_finite().then_some(total)
     }
 
     /// Variance of the composed mean on the link scale, with its degrees of freedom.
@@ -211,8 +346,14 @@ impl ComposedModel {
 
     /// Variance on the link scale of a compound observed at x from subtask scores on
     /// `n[i]` items each (`None` for least-squares fits, whose residual variance stands in).
-    pub fn observation_variance_link(&self, x: f64, n: &[Option<f64>]) -> Option<LinkVariance> {
-        self.variance_of(x, Some(n))
+    /// With `items` (item-level data at x), the subtasks' outcomes covary as theirs do.
+    pub fn observation_variance_link(
+        &self,
+        x: f64,
+        n: &[Option<f64>],
+        items: Option<&ItemPoint>,
+    ) -> Option<LinkVariance> {
+        self.variance_of(x, Some((n, items)))
     }
 
     /// Standard error of the composed prediction on the link scale.
@@ -355,6 +496,101 @@ mod tests {
             assert!(hi / lo < 1e6, "x {xi}: a band, not a shrug: {lo:e}..{hi:e}");
         }
         assert!(model.predict(8.0) < 1e-25, "{:e}", model.predict(8.0));
+    }
+
+    fn fit_of(correct: &[f64], n: f64) -> FittedCurve {
+        use crate::analyze::fit::{fit_observations, FitSpec, ModelKind, Observations};
+        let x: Vec<f64> = (0..correct.len()).map(|i| 8.0 + 0.5 * i as f64).collect();
+        let y: Vec<f64> = correct.iter().map(|c| c / n).collect();
+        let ns = vec![n; x.len()];
+        let spec = FitSpec { kind: ModelKind::Logistic, floor: 0.0, higher_is_better: true, is_rate: true };
+        fit_observations(&spec, &Observations { x: &x, y: &y, n: Some(&ns) }).expect("fit")
+    }
+
+    /// Covariance of one item's outcomes from its patterns, by hand: of 10 items, 4 correct on
+    /// both subtasks, 1 on the first only, 5 on neither: means 0.5 and 0.4, E[XY] = 0.4,
+    /// Cov = 0.4 − 0.2 = 0.2, Var = 0.25 and 0.24.
+    #[test]
+    fn item_covariance_from_patterns() {
+        let p = ItemPoint::from_patterns(9.0, 2, &[(0b11, 4), (0b01, 1), (0b00, 5)]).expect("items");
+        assert_eq!(p.n, 10.0);
+        assert!((p.covariance[(0, 1)] - 0.2).abs() < 1e-15);
+        assert!((p.covariance[(0, 0)] - 0.25).abs() < 1e-15);
+        assert!((p.covariance[(1, 1)] - 0.24).abs() < 1e-15);
+        assert_eq!(ItemPoint::from_patterns(9.0, 2, &[]), None);
+    }
+
+    /// The influences reproduce the fit's own variance: Σᵢ aᵢ²·μᵢ(1 − μᵢ)/nᵢ = hᵀI⁻¹h, which is
+    /// the delta-method variance of ln μ̂(x) over φ (here φ = 1 by construction of the data).
+    #[test]
+    fn influences_add_up_to_the_fit_variance() {
+        let n = 400.0;
+        let f = fit_of(&[8.0, 20.0, 52.0, 120.0, 230.0, 320.0], n);
+        let phi = f.dispersion.expect("binomial");
+        for x in [8.0, 9.5, 11.0] {
+            let by_influence: f64 = (0..6)
+                .map(|i| {
+                    let at = 8.0 + 0.5 * i as f64;
+                    let a = f.influence(x, at, n, true).expect("influence");
+                    let mu = f.predict(at);
+                    a * a * mu * (1.0 - mu) / n
+                })
+                .sum();
+            let direct = f.mean_se_ln(x).expect("se").powi(2) / phi;
+            assert!((by_influence - direct).abs() < 1e-9 * direct, "x {x}: {by_influence} vs {direct}");
+        }
+    }
+
+    /// Two subtasks scored on the same items with identical outcomes (every item right on
+    /// both or on neither) are one measurement counted twice: Var(ln p̂₁ + ln p̂₂) = 4·Var ln p̂,
+    /// twice what independent subtasks give.
+    #[test]
+    fn subtasks_on_the_same_items_covary() {
+        let n = 400.0;
+        let correct = [8.0, 20.0, 52.0, 120.0, 230.0, 320.0];
+        let f = fit_of(&correct, n);
+        let all: Operator = "all".parse().expect("operator");
+        let independent = ComposedModel::new(all.clone(), vec![f.clone(), f.clone()]);
+        let items: Vec<ItemPoint> = correct
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let patterns = [(0b11, c as u64), (0b00, (n - c) as u64)];
+                ItemPoint::from_patterns(8.0 + 0.5 * i as f64, 2, &patterns).expect("items")
+            })
+            .collect();
+        let shared = independent.clone().with_items(items);
+        for x in [8.0, 10.0, 11.0] {
+            let v0 = independent.variance_link(x).expect("variance").variance;
+            let v1 = shared.variance_link(x).expect("variance").variance;
+            // The item covariance is the empirical one, the fit's the fitted μ(1 − μ): equal
+            // only up to the fit's residuals, so the ratio is 2 to within a few percent.
+            assert!((v1 / v0 - 2.0).abs() < 0.05, "x {x}: ratio {}", v1 / v0);
+        }
+    }
+
+    /// One dispersion for the task: φ = max(1, ΣX²ⱼ/Σdfⱼ), with Σdfⱼ degrees of freedom.
+    #[test]
+    fn one_dispersion_is_pooled_over_the_subtasks() {
+        let n = 300.0;
+        let smooth = fit_of(&[9.0, 21.0, 50.0, 110.0, 180.0, 240.0], n);
+        let noisy = fit_of(&[9.0, 35.0, 40.0, 130.0, 160.0, 250.0], n);
+        let all: Operator = "all".parse().expect("operator");
+        let model = ComposedModel::new(all, vec![smooth.clone(), noisy.clone()]);
+        let chi2 = smooth.pearson_chi2().unwrap() + noisy.pearson_chi2().unwrap();
+        let df = (smooth.df() + noisy.df()) as f64;
+        let d = model.pooled_dispersion().expect("pooled");
+        assert!(chi2 / df > 1.0, "the example needs over-dispersion: {}", chi2 / df);
+        assert!((d.phi - chi2 / df).abs() < 1e-12 && d.df == df, "{d:?}");
+        // Each fit's variance is rescaled from its own φⱼ to the pooled φ.
+        let x = 10.0;
+        let expected: f64 = [&smooth, &noisy]
+            .iter()
+            .map(|f| f.mean_se_ln(x).unwrap().powi(2) / f.dispersion.unwrap() * d.phi)
+            .sum::<f64>()
+            / (1.0 - model.predict(x)).powi(2);
+        let v = model.variance_link(x).expect("variance");
+        assert!((v.variance - expected).abs() < 1e-12 * expected && v.df == df, "{v:?}");
     }
 
     /// Welch–Satterthwaite: two components with 4 and 8 degrees of freedom and variances 1

@@ -170,7 +170,7 @@ pub fn analyze(composition: Composition, joint: &[JointCounts], options: &Analyz
     let mut analysis = measure_all(composition, options);
     stats::add_intervals(&mut analysis, joint);
     stats::add_fits(&mut analysis);
-    stats::add_composed_models(&mut analysis);
+    stats::add_composed_models(&mut analysis, joint);
     stats::add_forecasts(&mut analysis);
     analysis.verdicts = verdict::judge_all(&analysis, options);
     analysis.independence = independence::check_all(joint, options.confidence);

@@ -10,9 +10,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::bootstrap::{
-    bootstrap_group, cell_n, missing_counts, GroupBootstrap, IntervalRequest, RowBootstrap,
+    bootstrap_group, cell_n, group_patterns, missing_counts, GroupBootstrap, IntervalRequest, RowBootstrap,
 };
-use super::composed::{first_crossing, ComposedModel, Crossing};
+use super::composed::{first_crossing, ComposedModel, Crossing, ItemPoint};
 use super::fit::{
     fit_observations, holdout_largest, FitSpec, FittedCurve, HoldoutCheck, ModelKind, Observations,
 };
@@ -97,10 +97,28 @@ pub fn add_fits(a: &mut Analysis) {
     a.series.par_iter_mut().for_each(|s| fit_series(s, &a.groups[group_index[&s.key]], options));
 }
 
-/// The composed model of every compound that gets one.
-pub fn add_composed_models(a: &mut Analysis) {
+/// The composed model of every compound that gets one. `joint` holds item-level inputs'
+/// outcome patterns: subtasks scored on the same items make the fits covary.
+pub fn add_composed_models(a: &mut Analysis, joint: &[JointCounts]) {
     let options = a.options.clone();
-    compose_all(a, &group_index(a), &options);
+    compose_all(a, &group_index(a), joint, &options);
+}
+
+/// Per model of the group, its items' covariance across subtasks, when the input is
+/// item-level data covering the group (see [`group_patterns`]).
+fn item_points(g: &Group, joint: &[JointCounts], o: &AnalyzeOptions) -> Vec<Option<ItemPoint>> {
+    let k = g.subtasks.len();
+    match group_patterns(g, joint) {
+        Ok(Some(patterns)) => patterns
+            .iter()
+            .zip(&g.models)
+            .map(|(p, model)| {
+                let x = o.x_axis.log10_of(model.params, model.flops)?;
+                ItemPoint::from_patterns(x, k, p.as_ref()?)
+            })
+            .collect(),
+        _ => vec![None; g.models.len()],
+    }
 }
 
 /// Where each compound rate is forecast to cross each threshold.
@@ -355,7 +373,12 @@ fn wants_composed(op: &Operator, o: &AnalyzeOptions) -> bool {
         || op.name() == o.verdict_op.name()
 }
 
-fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &AnalyzeOptions) {
+fn compose_all(
+    a: &mut Analysis,
+    group_index: &HashMap<GroupKey, usize>,
+    joint: &[JointCounts],
+    o: &AnalyzeOptions,
+) {
     let ranges = super::group_ranges(&a.series);
     let reports: Vec<(usize, Result<ComposedReport, String>)> = (0..a.series.len())
         .into_par_iter()
@@ -368,7 +391,12 @@ fn compose_all(a: &mut Analysis, group_index: &HashMap<GroupKey, usize>, o: &Ana
                 return None;
             }
             let own = &a.series[ranges[&s.key].clone()];
-            Some((si, ComposedModel::of_group(own, g, op).and_then(|model| composed_report(s, g, model, o))))
+            let items = item_points(g, joint, o);
+            let report = ComposedModel::of_group(own, g, op).and_then(|model| {
+                let fitted = items.iter().flatten().cloned().collect();
+                composed_report(s, g, model.with_items(fitted), &items, o)
+            });
+            Some((si, report))
         })
         .collect();
     for (si, report) in reports {
@@ -383,6 +411,7 @@ fn composed_report(
     s: &Series,
     g: &Group,
     model: ComposedModel,
+    items: &[Option<ItemPoint>],
     o: &AnalyzeOptions,
 ) -> Result<ComposedReport, String> {
     let xs: Vec<f64> = s
@@ -393,7 +422,7 @@ fn composed_report(
     let predicted: Vec<f64> = xs.iter().map(|&x| model.predict(x)).collect();
     let band = xs.iter().map(|&x| model.band(x, o.confidence)).collect();
     let rss = s.points.iter().zip(&predicted).map(|(p, e)| (p.value - e) * (p.value - e)).sum();
-    let (holdout, holdout_note) = match composed_holdout(s, g, &model, &xs, o) {
+    let (holdout, holdout_note) = match composed_holdout(s, g, &model, &xs, items, o) {
         Ok((check, note)) => (Ok(check), note),
         Err(why) => (Err(why), None),
     };
@@ -405,66 +434,53 @@ fn composed_report(
 /// The interval adds the observed compound's own sampling error to the refitted model's
 /// uncertainty on the link scale: each subtask's binomial variance on its items at the
 /// refitted rate (φ-inflated), or its residual variance for least-squares fits.
+///
 fn composed_holdout(
     s: &Series,
     g: &Group,
     full: &ComposedModel,
     xs: &[f64],
+    items: &[Option<ItemPoint>],
     o: &AnalyzeOptions,
 ) -> Result<(HoldoutCheck, Option<String>), String> {
     let (last, &x_held) =
         xs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).ok_or_else(|| "no points".to_string())?;
     let held = &s.points[last];
     let held_model = model_index(g, &held.model);
-    let chance = o.chance.unwrap_or(0.0);
-    let op = &full.operator;
-    let mut fits = Vec::with_capacity(g.subtasks.len());
-    let mut held_n = Vec::with_capacity(g.subtasks.len());
-    for (name, row) in g.subtasks.iter().zip(&g.cells) {
-        let mut rows: Vec<(f64, f64, Option<f64>)> = Vec::new();
-        for (m, cell) in row.iter().enumerate() {
-            let model = &g.models[m];
-            let x = o.x_axis.log10_of(model.params, model.flops);
-            if let (Some(c), Some(x)) = (cell, x) {
-                if m != held_model {
-                    rows.push((x, c.value, cell_n(c, o.n_items).filter(|&n| n > 0).map(|n| n as f64)));
-                }
-            }
-        }
-        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let x: Vec<f64> = rows.iter().map(|r| r.0).collect();
-        let y: Vec<f64> = rows.iter().map(|r| r.1).collect();
-        let n: Option<Vec<f64>> = rows.iter().map(|r| r.2).collect();
-        let spec =
-            FitSpec { kind: ModelKind::Logistic, floor: chance, higher_is_better: true, is_rate: true };
-        let curve = fit_observations(&spec, &Observations { x: &x, y: &y, n: n.as_deref() })
-            .map_err(|e| format!("subtask {name:?} without the largest model: {e}"))?;
-        if !curve.converged {
-            return Err(format!(
-                "subtask {name:?} without the largest model: the logistic fit did not converge{}",
-                curve.convergence_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
-            ));
-        }
-        fits.push(curve);
-        held_n.push(row[held_model].as_ref().and_then(|c| cell_n(c, o.n_items)).map(|n| n as f64));
-    }
-    let refit = ComposedModel::new(op.clone(), fits);
+    let held_n: Vec<Option<f64>> = g
+        .cells
+        .iter()
+        .map(|row| row[held_model].as_ref().and_then(|c| cell_n(c, o.n_items)).map(|n| n as f64))
+        .collect();
+    let rest: Vec<ItemPoint> =
+        items.iter().enumerate().filter(|(m, _)| *m != held_model).filter_map(|(_, p)| p.clone()).collect();
+    let fits = g
+        .subtasks
+        .iter()
+        .zip(&g.cells)
+        .map(|(name, row)| refit_without(name, row, g, held_model, o))
+        .collect::<Result<Vec<FittedCurve>, String>>()?;
+    let refit = ComposedModel::new(full.operator.clone(), fits).with_items(rest);
     let predicted = refit.predict(x_held);
-    let fit_var = refit.variance_link(x_held);
     // The observed compound's own sampling error needs the items behind it: without them a
     // check would compare the prediction with an observation of unknown precision.
     let counted = held_n.iter().all(Option::is_some);
-    let obs_var = if counted { refit.observation_variance_link(x_held, &held_n) } else { None };
-    let note = match (fit_var, obs_var) {
-        (Some(_), Some(_)) => None,
-        _ if !counted => Some(format!(
-            "without item counts the observed compound's sampling error is unknown ({NO_COUNTS})"
-        )),
-        _ => Some("the refitted subtask fits have no standard errors".into()),
+    let interval = if counted {
+        let fit_var = refit.variance_link(x_held);
+        let obs_var = refit.observation_variance_link(x_held, &held_n, items[held_model].as_ref());
+        match (fit_var, obs_var) {
+            (Some(f), Some(v)) => {
+                refit.interval(x_held, f.plus(v), o.confidence).ok_or("the held-out interval is not finite")
+            }
+            _ => Err("the refitted subtask fits have no standard errors"),
+        }
+        .map_err(String::from)
+    } else {
+        Err(format!("without item counts the observed compound's sampling error is unknown ({NO_COUNTS})"))
     };
-    let interval = match (fit_var, obs_var) {
-        (Some(f), Some(v)) => refit.interval(x_held, f.plus(v), o.confidence),
-        _ => None,
+    let (interval, note) = match interval {
+        Ok(interval) => (Some(interval), None),
+        Err(why) => (None, Some(why)),
     };
     let check = HoldoutCheck {
         x: x_held,
@@ -475,6 +491,43 @@ fn composed_holdout(
         inside: interval.map(|(a, b)| (a..=b).contains(&held.value)),
     };
     Ok((check, note))
+}
+
+/// Subtask `name`'s logistic refitted without model `held_model`, or why it cannot be used.
+fn refit_without(
+    name: &str,
+    row: &[Option<Cell>],
+    g: &Group,
+    held_model: usize,
+    o: &AnalyzeOptions,
+) -> Result<FittedCurve, String> {
+    let mut rows: Vec<(f64, f64, Option<f64>)> = Vec::new();
+    for (m, cell) in row.iter().enumerate() {
+        let model = &g.models[m];
+        let x = o.x_axis.log10_of(model.params, model.flops);
+        if let (Some(c), Some(x), true) = (cell, x, m != held_model) {
+            rows.push((x, c.value, cell_n(c, o.n_items).filter(|&n| n > 0).map(|n| n as f64)));
+        }
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let x: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    let y: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    let n: Option<Vec<f64>> = rows.iter().map(|r| r.2).collect();
+    let spec = FitSpec {
+        kind: ModelKind::Logistic,
+        floor: o.chance.unwrap_or(0.0),
+        higher_is_better: true,
+        is_rate: true,
+    };
+    let curve = fit_observations(&spec, &Observations { x: &x, y: &y, n: n.as_deref() })
+        .map_err(|e| format!("subtask {name:?} without the largest model: {e}"))?;
+    if !curve.converged {
+        return Err(format!(
+            "subtask {name:?} without the largest model: the logistic fit did not converge{}",
+            curve.convergence_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+        ));
+    }
+    Ok(curve)
 }
 
 fn forecasts(s: &Series, o: &AnalyzeOptions) -> Vec<Forecast> {

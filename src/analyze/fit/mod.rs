@@ -137,6 +137,8 @@ pub struct FittedCurve {
     sigma2: Option<f64>,
     /// Residual degrees of freedom n − (free parameters).
     df: usize,
+    /// Pearson's X² of a binomial fit (φ = max(1, X²/df)).
+    pearson_chi2: Option<f64>,
 }
 
 /// Why a fit could not be made.
@@ -388,6 +390,31 @@ impl FittedCurve {
         self.quadratic_form(g)
     }
 
+    /// The weight of the point at `at` (a rate on `n` items) in the fitted mean at x (in
+    /// ln μ when `ln`): the first-order change of the estimate per unit change of that
+    /// point's observed rate, hᵀ I⁻¹ g(at)·n/(μ(at)(1 − μ(at))), with h the gradient of the
+    /// estimate at x, g that of μ at `at`, and I the Fisher information (the covariance over
+    /// φ). Σ over the points of weight² · μ(1 − μ)/n is hᵀ I⁻¹ h; two fits to outcomes of the
+    /// same items covary by Σ weightⱼ·weightₗ·Cov(outcomeⱼ, outcomeₗ)/n. Binomial fits only.
+    pub fn influence(&self, x: f64, at: f64, n: f64, ln: bool) -> Option<f64> {
+        let (Objective::BinomialLikelihood, Some(phi)) = (self.objective, self.dispersion) else {
+            return None;
+        };
+        let cov = self.covariance.as_ref()?;
+        let k = self.shape.k();
+        let (mut h, mut g) = (vec![0.0; k], vec![0.0; k]);
+        if ln {
+            self.shape.ln_gradient(&self.theta, x, &mut h);
+        } else {
+            self.shape.gradient(&self.theta, x, &mut h);
+        }
+        self.shape.gradient(&self.theta, at, &mut g);
+        let (h, g) = (DVector::from_vec(h), DVector::from_vec(g));
+        let mu = self.predict(at);
+        let w = (h.transpose() * cov * g)[(0, 0)] / phi * n / (mu * (1.0 - mu));
+        w.is_finite().then_some(w)
+    }
+
     fn quadratic_form(&self, g: Vec<f64>) -> Option<f64> {
         let cov = self.covariance.as_ref()?;
         let g = DVector::from_vec(g);
@@ -466,6 +493,11 @@ impl FittedCurve {
     /// Residual degrees of freedom: n minus the free parameters.
     pub fn df(&self) -> usize {
         self.df
+    }
+
+    /// Pearson's X² of a binomial fit, from which its dispersion φ = max(1, X²/df) comes.
+    pub fn pearson_chi2(&self) -> Option<f64> {
+        self.pearson_chi2
     }
 
     /// Whether the interval quantile is normal (binomial variance known, φ = 1) rather than
@@ -592,6 +624,7 @@ fn finish(
         notes.push(p.clone());
     }
     let df = n.saturating_sub(k_free);
+    let mut pearson = None;
     let (objective, deviance, log_likelihood, dispersion, sigma2, weights) = match obs.n {
         Some(counts) => {
             let deviance = mu
@@ -604,6 +637,7 @@ fn finish(
             let chi2 = objective::pearson_chi2(obs.y, &mu, counts);
             let phi = if df > 0 { (chi2 / df as f64).max(1.0) } else { 1.0 };
             let w: Vec<f64> = mu.iter().zip(counts).map(|(&m, &c)| c / (m * (1.0 - m))).collect();
+            pearson = Some(chi2);
             (Objective::BinomialLikelihood, Some(deviance), Some(ll), Some(phi), None, Some(w))
         }
         None => {
@@ -671,6 +705,7 @@ fn finish(
         covariance,
         sigma2,
         df,
+        pearson_chi2: pearson,
     }
 }
 
