@@ -30,11 +30,20 @@
 //! reached T (p = h/L), else after B replicates with g < h exceedances (p = (g + 1)/(B + 1)).
 //! The p-value is valid at every level, and a clearly smooth series costs about h/p
 //! replicates instead of B. Replicate statistics within [`TIE`] of T count as reaching it.
+//! A replicate only has to decide whether T* ≥ T, and that is decided exactly without
+//! fitting every alternative, by two upper bounds: T* never exceeds the replicate's null
+//! deviance (every deviance is ≥ 0), and the LR of the three alternatives at a split
+//! never exceeds that of separate lines on its two sides (each of them is a line on
+//! either side), two 2-parameter fits on part of the cells. A clearly broken series
+//! (large T) needs only the null refit of most replicates, a smooth one stops at the
+//! first alternative that reaches T (its own strongest splits are tried first), and in
+//! between only the splits whose bound reaches T are fitted.
 //!
 //! Power, on request: the rejection rate at level α when the truth is the null fit with
 //! both largest sizes' rates raised by [`BreakOptions::power_jump`] (capped at 1), at the
 //! series' own sizes and counts. Without nested bootstraps: the critical value comes from
-//! R₀ null replicates (the p-value's own, continued on the same streams), a replicate
+//! R₀ null replicates (the p-value's own streams, the sup-LR computed exactly with the
+//! same bounds), a replicate
 //! rejects when 1 + #{null T* ≥ T_alt} ≤ α(R₀ + 1), and power is the share of R₁
 //! alternative replicates that reject. The null distribution is taken from the observed
 //! series' null fit, not from each alternative replicate's own.
@@ -59,6 +68,9 @@ pub const TIE: f64 = 1e-7;
 
 /// Fewest sizes the test needs: two on each side of the only admissible break.
 pub const MIN_SIZES: usize = 4;
+
+/// Alternatives per split: the jump, the hinge at x_j, the hinge at the midpoint.
+const PER_SPLIT: usize = 3;
 
 const NULL_STREAM: usize = 0;
 const POWER_STREAM: usize = 1;
@@ -296,7 +308,8 @@ pub struct BreakTest {
     /// Whether sampling stopped at h exceedances before B.
     pub stopped_early: bool,
     pub null_fit: Trend,
-    /// The arg-sup.
+    /// The arg-sup; of candidates within [`TIE`] of the sup, the first (splits from left to
+    /// right, at each the jump, then the hinge at x_j, then at the midpoint).
     pub strongest: Break,
     pub candidates: Vec<Candidate>,
     pub power: Option<PowerEstimate>,
@@ -342,9 +355,56 @@ impl Models {
         (null, alt, sup)
     }
 
-    /// The sup-LR alone, for replicates.
-    fn statistic(&self, cells: &Cells, chance: f64, start: [f64; 3]) -> f64 {
-        self.fit_all(cells, chance, start).2
+    /// An upper bound of the LR of split j's three alternatives (splits are numbered from
+    /// 0 here, the break after size j + 1): the jump and the hinges at split j are each a
+    /// line on either side, so none fits better than separate lines on the two sides.
+    fn split_bound(&self, cells: &Cells, chance: f64, null: &GlmFit, split: usize) -> f64 {
+        let m = cells.n.len();
+        let left = glm::fit_range(cells, &self.null, 0..split + 2, chance, null.beta);
+        let right = glm::fit_range(cells, &self.null, split + 2..m, chance, null.beta);
+        null.deviance - left.deviance - right.deviance
+    }
+
+    fn lr(&self, cells: &Cells, chance: f64, null: &GlmFit, i: usize) -> f64 {
+        null.deviance - glm::fit(cells, &self.alternatives[i].1, chance, null.beta).deviance
+    }
+
+    /// The sup-LR of a replicate whose null fit is `null`, exactly, visiting splits by
+    /// decreasing [`Models::split_bound`] and stopping when the bound falls below the sup.
+    fn statistic(&self, cells: &Cells, chance: f64, null: &GlmFit) -> f64 {
+        let splits = self.alternatives.len() / PER_SPLIT;
+        let mut bounds: Vec<(usize, f64)> =
+            (0..splits).map(|j| (j, self.split_bound(cells, chance, null, j))).collect();
+        bounds.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut sup = 0.0;
+        for (j, bound) in bounds {
+            if bound <= sup {
+                break;
+            }
+            for i in j * PER_SPLIT..(j + 1) * PER_SPLIT {
+                sup = f64::max(sup, self.lr(cells, chance, null, i));
+            }
+        }
+        sup
+    }
+
+    /// Whether the sup-LR of a replicate satisfies `clears`, a test that is monotone in
+    /// the LR, fitting only what it takes: no LR exceeds the null deviance (every
+    /// deviance is ≥ 0), nor its split's bound; splits are tried in `order`, and the first
+    /// alternative that clears decides.
+    fn clears(
+        &self,
+        cells: &Cells,
+        chance: f64,
+        null: &GlmFit,
+        order: &[usize],
+        clears: impl Fn(f64) -> bool,
+    ) -> bool {
+        clears(null.deviance)
+            && order.iter().any(|&j| {
+                clears(self.split_bound(cells, chance, null, j))
+                    && (j * PER_SPLIT..(j + 1) * PER_SPLIT).any(|i| clears(self.lr(cells, chance, null, i)))
+            })
     }
 
     fn rates(&self, design: &Design, beta: &[f64; 3], chance: f64) -> Vec<f64> {
@@ -402,23 +462,31 @@ pub fn break_test(data: &BreakData, opts: &BreakOptions, seed: u64) -> Result<Br
         .zip(&alt)
         .map(|((cand, _), f)| Candidate { statistic: null.deviance - f.deviance, ..*cand })
         .collect();
-    let best =
-        (0..alt.len()).fold(0, |b, i| if candidates[i].statistic > candidates[b].statistic { i } else { b });
+    // Ties (within TIE, e.g. a jump and a hinge that both fit a separated side exactly)
+    // go to the first candidate: splits from left to right, the jump before the hinges.
+    let best = (0..alt.len()).find(|&i| reaches(candidates[i].statistic, t)).unwrap_or(0);
     let strongest = describe(data, &models, best, &alt[best], null.deviance, c);
 
-    let null_stat = |b: usize| {
-        let mut rng = replicate_rng(seed ^ STREAM_SALT, NULL_STREAM, b);
-        models.statistic(&draw(&mut rng, &n, &null_rates), c, null.beta)
+    // Replicates try the observed series' strongest splits first.
+    let split_lr = |j: usize| {
+        candidates[j * PER_SPLIT..(j + 1) * PER_SPLIT].iter().map(|c| c.statistic).fold(0.0, f64::max)
     };
-    let mut null_stats = Vec::with_capacity(opts.max_replicates);
+    let mut order: Vec<usize> = (0..alt.len() / PER_SPLIT).collect();
+    order.sort_by(|&i, &j| split_lr(j).total_cmp(&split_lr(i)));
+    let replicate = |stream: usize, b: usize, rates: &[f64]| {
+        let mut rng = replicate_rng(seed ^ STREAM_SALT, stream, b);
+        let cells = draw(&mut rng, &n, rates);
+        let fit = glm::fit(&cells, &models.null, c, null.beta);
+        (cells, fit)
+    };
+    let mut replicates = 0;
     let mut exceed = 0;
-    while null_stats.len() < opts.max_replicates && exceed < opts.exceedances {
-        let s = null_stat(null_stats.len());
-        exceed += usize::from(reaches(s, t));
-        null_stats.push(s);
+    while replicates < opts.max_replicates && exceed < opts.exceedances {
+        let (cells, fit) = replicate(NULL_STREAM, replicates, &null_rates);
+        exceed += usize::from(models.clears(&cells, c, &fit, &order, |lr| reaches(lr, t)));
+        replicates += 1;
     }
     let stopped_early = exceed == opts.exceedances;
-    let replicates = null_stats.len();
     let p_value = if stopped_early {
         exceed as f64 / replicates as f64
     } else {
@@ -426,12 +494,27 @@ pub fn break_test(data: &BreakData, opts: &BreakOptions, seed: u64) -> Result<Br
     };
 
     let power = opts.power.then(|| {
-        let r0 = opts.power_null_replicates;
-        null_stats.truncate(r0);
-        while null_stats.len() < r0 {
-            null_stats.push(null_stat(null_stats.len()));
+        let critical = critical_value(&models, c, opts, |b| replicate(NULL_STREAM, b, &null_rates));
+        let m = null_rates.len();
+        let mut alt_rates = null_rates.clone();
+        for p in &mut alt_rates[m - 2..] {
+            *p = (*p + opts.power_jump).min(1.0);
         }
-        power(&models, &n, &null_rates, &null, &null_stats, opts, seed)
+        let rejected = (0..opts.power_replicates)
+            .filter(|&b| {
+                let (cells, fit) = replicate(POWER_STREAM, b, &alt_rates);
+                models.clears(&cells, c, &fit, &order, |lr| !reaches(critical, lr))
+            })
+            .count();
+        let p = rejected as f64 / opts.power_replicates as f64;
+        PowerEstimate {
+            power: p,
+            standard_error: (p * (1.0 - p) / opts.power_replicates as f64).sqrt(),
+            critical_value: critical,
+            jump: opts.power_jump,
+            null_replicates: opts.power_null_replicates,
+            replicates: opts.power_replicates,
+        }
     });
     let null_fit = Trend {
         intercept: null.beta[0] - null.beta[1] * models.x_mean,
@@ -472,44 +555,32 @@ fn describe(d: &BreakData, models: &Models, i: usize, fit: &GlmFit, null_devianc
     }
 }
 
-/// Power against the null fit plus `power_jump` at both largest sizes; `null_stats` are
-/// R₀ null replicates of the statistic.
-fn power(
+/// The r-th largest of R₀ null replicates' sup-LR, r = ⌊α(R₀ + 1)⌋: a replicate series
+/// is rejected when 1 + #{T* ≥ T} ≤ α(R₀ + 1), i.e. when T is beyond it (and its tie band).
+/// The +1e-9 keeps α(R₀ + 1) = 20 from rounding down. Exact with few alternative fits:
+/// replicates are visited by decreasing null deviance, an upper bound of their sup-LR, and
+/// the visit stops once the bound falls below the r-th largest statistic found.
+fn critical_value(
     models: &Models,
-    n: &[f64],
-    null_rates: &[f64],
-    null: &GlmFit,
-    null_stats: &[f64],
+    c: f64,
     opts: &BreakOptions,
-    seed: u64,
-) -> PowerEstimate {
-    let m = null_rates.len();
-    let mut alt_rates = null_rates.to_vec();
-    for p in &mut alt_rates[m - 2..] {
-        *p = (*p + opts.power_jump).min(1.0);
+    replicate: impl Fn(usize) -> (Cells, GlmFit),
+) -> f64 {
+    let r0 = opts.power_null_replicates;
+    let r = ((opts.alpha * (r0 + 1) as f64 + 1e-9).floor() as usize).clamp(1, r0);
+    let mut reps: Vec<(Cells, GlmFit)> = (0..r0).map(replicate).collect();
+    reps.sort_by(|a, b| b.1.deviance.total_cmp(&a.1.deviance));
+    let mut top: Vec<f64> = Vec::with_capacity(r + 1);
+    for (cells, fit) in &reps {
+        if top.len() == r && fit.deviance < top[r - 1] {
+            break;
+        }
+        let t = models.statistic(cells, c, fit);
+        let at = top.partition_point(|&s| s >= t);
+        top.insert(at, t);
+        top.truncate(r);
     }
-    // Reject when 1 + #{T* ≥ t} ≤ α(R₀ + 1), i.e. when the r-th largest null statistic,
-    // r = ⌊α(R₀ + 1)⌋, does not reach t (the +1e-9 keeps α(R₀ + 1) = 20 from rounding down).
-    let r = ((opts.alpha * (null_stats.len() + 1) as f64 + 1e-9).floor() as usize).max(1);
-    let mut sorted = null_stats.to_vec();
-    sorted.sort_by(|a, b| b.total_cmp(a));
-    let critical = sorted[r - 1];
-    let rejected = (0..opts.power_replicates)
-        .filter(|&b| {
-            let mut rng = replicate_rng(seed ^ STREAM_SALT, POWER_STREAM, b);
-            let t = models.statistic(&draw(&mut rng, n, &alt_rates), opts.chance, null.beta);
-            !reaches(critical, t)
-        })
-        .count();
-    let p = rejected as f64 / opts.power_replicates as f64;
-    PowerEstimate {
-        power: p,
-        standard_error: (p * (1.0 - p) / opts.power_replicates as f64).sqrt(),
-        critical_value: critical,
-        jump: opts.power_jump,
-        null_replicates: null_stats.len(),
-        replicates: opts.power_replicates,
-    }
+    top[r - 1]
 }
 
 #[cfg(test)]
@@ -737,6 +808,43 @@ mod tests {
         assert_eq!(a, break_test(&d, &opts, 11).expect("testable"));
         let other = break_test(&d, &opts, 12).expect("testable");
         assert_ne!(a.power, other.power);
+    }
+
+    #[test]
+    fn lazy_decisions_match_full_statistics() {
+        // The p-value's and the power's shortcuts decide exactly what the full sup-LR does.
+        let d = data(&x6(), 300, &[31, 68, 127, 190, 235, 259]);
+        let models = Models::new(&d.x);
+        let n: Vec<f64> = d.trials.iter().map(|&n| n as f64).collect();
+        let cells = Cells::new(n.clone(), d.successes.iter().map(|&k| k as f64).collect());
+        let (null, _, _) = models.fit_all(&cells, 0.0, logit_start(&d, 0.0, models.x_mean));
+        let rates = models.rates(&models.null, &null.beta, 0.0);
+        let order: Vec<usize> = (0..models.alternatives.len() / PER_SPLIT).rev().collect();
+        let reps: Vec<(Cells, GlmFit)> = (0..300)
+            .map(|b| {
+                let cells = draw(&mut replicate_rng(7, 0, b), &n, &rates);
+                let fit = glm::fit(&cells, &models.null, 0.0, null.beta);
+                (cells, fit)
+            })
+            .collect();
+        // The full sup-LR, every alternative fitted, against the pruned one.
+        let sup = |cells: &Cells, fit: &GlmFit| {
+            (0..models.alternatives.len()).map(|i| models.lr(cells, 0.0, fit, i)).fold(0.0, f64::max)
+        };
+        let mut full: Vec<f64> = reps.iter().map(|(cells, fit)| sup(cells, fit)).collect();
+        for ((cells, fit), &s) in reps.iter().zip(&full) {
+            assert_eq!(models.statistic(cells, 0.0, fit), s);
+        }
+        for t in [0.5, 2.0, 3.6, 6.0, 10.0] {
+            for ((cells, fit), &s) in reps.iter().zip(&full) {
+                assert_eq!(models.clears(cells, 0.0, fit, &order, |lr| reaches(lr, t)), reaches(s, t));
+            }
+        }
+        let opts = BreakOptions { power: true, power_null_replicates: 299, ..BreakOptions::default() };
+        let critical = critical_value(&models, 0.0, &opts, |b| reps[b].clone());
+        full.truncate(299);
+        full.sort_by(|a, b| b.total_cmp(a));
+        assert_eq!(critical, full[14], "the 15th largest of 299 (α(R₀ + 1) = 15)");
     }
 
     #[test]
