@@ -5,6 +5,7 @@
 //! models and forecasts, and [`verdict`] a verdict per group ([`analyze`] reads in that order).
 
 mod bootstrap;
+pub mod breaks;
 mod composed;
 mod emergence;
 pub mod fit;
