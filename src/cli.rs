@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::analyze::{AnalyzeOptions, CiMethod, XAxis, DEFAULT_SEED};
+use crate::analyze::{AnalyzeOptions, CiMethod, FdrFamily, XAxis, DEFAULT_SEED};
 use crate::cmd::analyze::AnalyzeConfig;
 use crate::compose::Operator;
 use crate::ingest::{ColumnMapping, Format, IngestOptions, OnError};
@@ -259,6 +259,19 @@ pub struct AnalyzeArgs {
     /// Operator the verdict composes subtask trends with.
     #[arg(long, value_name = "OP", default_value = "all", help_heading = "Statistics")]
     pub verdict_op: Operator,
+
+    /// Which verdict p-values are adjusted together by Benjamini–Hochberg:
+    /// task: the tests of one task (its families, metrics, shots and subtasks), so a task's
+    ///       outcome does not depend on the other tasks in the input;
+    /// run: every test of the run; none: no adjustment.
+    #[arg(
+        long,
+        value_name = "FAMILY",
+        default_value = "task",
+        help_heading = "Statistics",
+        verbatim_doc_comment
+    )]
+    pub fdr_family: FdrFamily,
 }
 
 /// How many items an evaluation needs to see a small success rate.
@@ -434,6 +447,7 @@ impl AnalyzeArgs {
             thresholds,
             verdict_op: self.verdict_op,
             progress: !self.quiet,
+            fdr_family: self.fdr_family,
         };
         AnalyzeConfig {
             input: self.input,

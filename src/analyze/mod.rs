@@ -11,6 +11,7 @@ mod emergence;
 pub mod fit;
 pub mod independence;
 pub mod interval;
+pub mod jumps;
 mod multitest;
 mod options;
 pub mod resolution;
@@ -25,7 +26,7 @@ pub use composed::{first_crossing, ComposedModel, Crossing, Link};
 pub use emergence::{distinct_sizes, emergence_score, emergence_score_at, score_series, NoScore, Scores};
 pub use interval::CiMethod;
 pub use multitest::benjamini_hochberg;
-pub use options::{AnalyzeOptions, XAxis, DEFAULT_SEED};
+pub use options::{AnalyzeOptions, FdrFamily, XAxis, DEFAULT_SEED};
 pub use stats::{ComposedReport, FitReport, Forecast, FORECAST_DECADES};
 pub use verdict::{Outcome, Verdict};
 
@@ -174,6 +175,7 @@ pub fn analyze(composition: Composition, joint: &[JointCounts], options: &Analyz
     stats::add_composed_models(&mut analysis, joint);
     stats::add_forecasts(&mut analysis);
     analysis.verdicts = verdict::judge_all(&analysis, options);
+    jumps::attach(&mut analysis.verdicts, &analysis.groups, options);
     analysis.independence = independence::check_all(joint, options.confidence);
     analysis
 }

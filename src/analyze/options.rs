@@ -56,6 +56,22 @@ pub struct AnalyzeOptions {
     pub verdict_op: Operator,
     /// Show a progress bar on a terminal for long bootstraps.
     pub progress: bool,
+    /// Which verdicts' p-values are adjusted together (`--fdr-family`).
+    pub fdr_family: FdrFamily,
+}
+
+/// The family of tests within which Benjamini–Hochberg controls the false discovery rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FdrFamily {
+    /// The tests of one task, across its families, metrics, shots and subtasks: a task's
+    /// outcome does not depend on the other tasks in the input.
+    #[default]
+    Task,
+    /// Every test of the run.
+    Run,
+    /// No adjustment.
+    None,
 }
 
 impl Default for AnalyzeOptions {
@@ -71,6 +87,30 @@ impl Default for AnalyzeOptions {
             thresholds: vec![0.05, 0.5],
             verdict_op: "all".parse().expect("`all` is a valid operator"),
             progress: false,
+            fdr_family: FdrFamily::Task,
+        }
+    }
+}
+
+impl FdrFamily {
+    pub fn name(self) -> &'static str {
+        match self {
+            FdrFamily::Task => "task",
+            FdrFamily::Run => "run",
+            FdrFamily::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for FdrFamily {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "task" => Ok(FdrFamily::Task),
+            "run" => Ok(FdrFamily::Run),
+            "none" => Ok(FdrFamily::None),
+            _ => Err(format!("unknown multiple-testing family `{s}`: choose task, run or none")),
         }
     }
 }

@@ -19,7 +19,9 @@ use rayon::prelude::*;
 
 use super::bootstrap::{cell_n, draw_rate, replicate_rng};
 use super::composed::{ComposedModel, Link};
+use super::jumps::{series_seed, JumpQuestion};
 use super::multitest::benjamini_hochberg;
+use super::options::FdrFamily;
 use super::{group_ranges, Analysis, AnalyzeOptions, Series};
 use crate::compose::{Group, GroupKey};
 
@@ -28,12 +30,21 @@ pub const MIN_REPLICATES: usize = 200;
 
 /// Separates the verdict's random streams from the interval bootstrap's.
 const STREAM_SALT: u64 = 0x7665_7264_6963_7400;
+/// The power replicates' streams.
+const POWER_SALT: u64 = 0x7665_7264_6963_7401;
+/// The jump the power is computed against, at the two largest sizes, and its replicates.
+const POWER_JUMP: f64 = 0.10;
+const POWER_REPLICATES: usize = 400;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
-    Explained,
-    NotExplained,
+    /// The task-level score rises beyond the composed subtask trends.
+    Emergent,
+    /// The task-level score falls short of the composed subtask trends.
+    FallsShort,
+    /// The test does not reject "smooth subtasks, composed" (which is not a finding).
+    NoEvidence,
     Insufficient,
 }
 
@@ -71,6 +82,10 @@ pub struct Verdict {
     /// The verdict in words, as printed.
     pub text: String,
     pub largest_residual: Option<Residual>,
+    /// Share of replicates with a +10-point jump at the two largest sizes that the test rejects.
+    pub power: Option<f64>,
+    /// Question 1: does a subtask (or the task-level score) itself jump?
+    pub jumps: Option<JumpQuestion>,
 }
 
 /// One verdict per group with subtasks, p-values adjusted together.
@@ -81,34 +96,61 @@ pub fn judge_all(a: &Analysis, o: &AnalyzeOptions) -> Vec<Verdict> {
         .par_iter()
         .enumerate()
         .filter(|(_, g)| !g.subtasks.is_empty())
-        .map(|(gi, g)| {
+        .map(|(_, g)| {
             let own = ranges.get(&g.key).map_or(&[][..], |r| &a.series[r.clone()]);
-            judge(own, g, gi, o)
+            judge(own, g, o)
         })
         .collect();
     let raw: Vec<f64> = verdicts.iter().map(|v| v.p_value.unwrap_or(f64::NAN)).collect();
-    let adjusted = benjamini_hochberg(&raw);
+    let adjusted = adjust_within_families(&verdicts, &raw, o.fdr_family);
     for (v, p) in verdicts.iter_mut().zip(adjusted) {
         if v.outcome == Outcome::Insufficient || !p.is_finite() {
             continue;
         }
         v.p_adjusted = Some(p);
-        let jump = v.largest_residual.as_ref().is_some_and(|r| r.z > 0.0);
+        let r = v.largest_residual.as_ref();
+        let at = r.map(|r| format!(" at {}", r.model)).unwrap_or_default();
         (v.outcome, v.text) = if p < o.alpha() {
-            let how = if jump { "jump beyond subtask trends" } else { "falls short of subtask trends" };
-            (Outcome::NotExplained, format!("not explained: {how}"))
-        } else if v.observation == Some(Observation::ComposedSubtasks) {
-            (
-                Outcome::Explained,
-                "explained by composition (no task-level rows: the observation is the subtask data \
-                 composed, so this tests that every subtask follows a smooth trend)"
-                    .into(),
-            )
+            if r.is_some_and(|r| r.z > 0.0) {
+                (
+                    Outcome::Emergent,
+                    format!("emergent: the task-level score jumps beyond its composed subtasks{at}"),
+                )
+            } else {
+                (
+                    Outcome::FallsShort,
+                    format!("the task-level score falls short of its composed subtasks{at}"),
+                )
+            }
         } else {
-            (Outcome::Explained, "explained by composition".into())
+            let power = v.power.map_or_else(
+                || "power not available".to_string(),
+                |q| format!("power {:.0}% to detect a +10-point jump at the two largest sizes", 100.0 * q),
+            );
+            (Outcome::NoEvidence, format!("no evidence against composition ({power})"))
         };
     }
     verdicts
+}
+
+/// Benjamini–Hochberg within each family of verdicts ([`FdrFamily`]).
+fn adjust_within_families(verdicts: &[Verdict], raw: &[f64], family: FdrFamily) -> Vec<f64> {
+    let mut out = raw.to_vec();
+    if family == FdrFamily::None {
+        return out;
+    }
+    let mut families: std::collections::HashMap<Option<&str>, Vec<usize>> = Default::default();
+    for (i, v) in verdicts.iter().enumerate() {
+        let name = (family == FdrFamily::Task).then_some(v.key.task.as_str());
+        families.entry(name).or_default().push(i);
+    }
+    for members in families.values() {
+        let p: Vec<f64> = members.iter().map(|&i| raw[i]).collect();
+        for (&i, q) in members.iter().zip(benjamini_hochberg(&p)) {
+            out[i] = q;
+        }
+    }
+    out
 }
 
 fn insufficient(g: &Group, o: &AnalyzeOptions, observation: Option<Observation>, why: String) -> Verdict {
@@ -124,6 +166,8 @@ fn insufficient(g: &Group, o: &AnalyzeOptions, observation: Option<Observation>,
         outcome: Outcome::Insufficient,
         text: format!("insufficient data: {why}"),
         largest_residual: None,
+        power: None,
+        jumps: None,
     }
 }
 
@@ -136,11 +180,20 @@ struct Obs {
     n: Vec<u64>,
 }
 
-fn judge(series: &[Series], g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict {
+fn judge(series: &[Series], g: &Group, o: &AnalyzeOptions) -> Verdict {
     let op = &o.verdict_op;
     let observation =
         if g.task_level.is_some() { Observation::TaskLevel } else { Observation::ComposedSubtasks };
     let fail = |why: String| insufficient(g, o, Some(observation), why);
+    if observation == Observation::ComposedSubtasks {
+        // The composition of the subtask scores is what the subtask trends were fitted to:
+        // tested against them, it cannot reject (0 of 400 simulated tasks did, issue 14).
+        return fail(
+            "no task-level rows (the task's own score, e.g. exact match on the whole task), so nothing \
+             independent of the subtask fits to compare their composition with"
+                .into(),
+        );
+    }
     if let Err(e) = op.apply(&vec![0.5; g.subtasks.len()]) {
         return fail(e.to_string());
     }
@@ -187,7 +240,8 @@ fn judge(series: &[Series], g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict
     let sims: Vec<Vec<f64>> = (0..replicates)
         .into_par_iter()
         .map(|b| {
-            let mut rng = replicate_rng(o.seed ^ STREAM_SALT, gi, b);
+            // Streams from the group's identity: its test does not depend on other groups.
+            let mut rng = replicate_rng(series_seed(o.seed, &g.key, None) ^ STREAM_SALT, 0, b);
             let mut scratch = Vec::with_capacity(model.fits.len());
             obs.iter()
                 .zip(&rates)
@@ -212,8 +266,37 @@ fn judge(series: &[Series], g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict
         values.enumerate().map(|(j, v)| (v - centre[j]) * (v - centre[j]) / var[j]).sum()
     };
     let t_obs = stat(&mut obs.iter().map(|ob| ob.value));
-    let exceed = sims.iter().filter(|s| stat(&mut s.iter().copied()) >= t_obs).count();
+    let null: Vec<f64> = sims.iter().map(|s| stat(&mut s.iter().copied())).collect();
+    let exceed = null.iter().filter(|&&t| t >= t_obs).count();
     let p = (1 + exceed) as f64 / (replicates + 1) as f64;
+    // Power: the same test on replicates whose two largest sizes jump by 10 points.
+    let rejects =
+        |t: f64| (1 + null.iter().filter(|&&u| u >= t).count()) as f64 <= o.alpha() * (replicates + 1) as f64;
+    let mut order: Vec<usize> = (0..obs.len()).collect();
+    order.sort_by(|&a, &b| obs[b].x.total_cmp(&obs[a].x));
+    let jumped: Vec<Vec<(f64, Option<f64>)>> = rates
+        .iter()
+        .enumerate()
+        .map(|(j, r)| {
+            let top = order.iter().take(2).any(|&t| t == j);
+            r.iter().map(|&(p, se)| (if top { (p + POWER_JUMP).min(1.0) } else { p }, se)).collect()
+        })
+        .collect();
+    let power_draws = replicates.min(POWER_REPLICATES);
+    let rejected = (0..power_draws)
+        .into_par_iter()
+        .filter(|&b| {
+            let mut rng = replicate_rng(series_seed(o.seed, &g.key, None) ^ POWER_SALT, 0, b);
+            let mut scratch = Vec::with_capacity(model.fits.len());
+            let sim: Vec<f64> = obs
+                .iter()
+                .zip(&jumped)
+                .map(|(ob, r)| simulate(op, r, &ob.n, observation, &mut scratch, &mut rng))
+                .collect();
+            rejects(stat(&mut sim.into_iter()))
+        })
+        .count();
+    let power = Some(rejected as f64 / power_draws as f64);
     let largest_residual = obs
         .iter()
         .enumerate()
@@ -233,9 +316,11 @@ fn judge(series: &[Series], g: &Group, gi: usize, o: &AnalyzeOptions) -> Verdict
         statistic: Some(t_obs),
         p_value: Some(p),
         p_adjusted: None,
-        outcome: Outcome::Explained,
+        outcome: Outcome::NoEvidence,
         text: String::new(),
         largest_residual,
+        power,
+        jumps: None,
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::{encode_error, Exporter};
 use crate::analyze::fit::{FittedCurve, HoldoutCheck};
+use crate::analyze::jumps::{JumpQuestion, SeriesJump};
 use crate::analyze::{
     AnalyzeOptions, ComposedReport, Crossing, FitReport, Forecast, Point, Series, SeriesKind, Verdict,
 };
@@ -17,7 +18,7 @@ use crate::warnings::Warning;
 /// Bumped only when a field changes meaning or disappears; new fields may appear.
 /// 2: `emergence_score` merges models of one size and is positive when a series improves,
 /// also where lower is better.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub struct SummaryJson;
 
@@ -223,7 +224,49 @@ fn verdict(v: &Verdict) -> Value {
         "largest_residual": v.largest_residual.as_ref().map(|r| json!({
             "model": r.model, "observed": r.observed, "expected": r.expected, "z": r.z,
         })),
+        "power": v.power,
+        "subtask_jumps": v.jumps.as_ref().map(jumps),
     })
+}
+
+/// Question 1 of the verdict: per series, the break test.
+fn jumps(q: &JumpQuestion) -> Value {
+    json!({
+        "outcome": q.outcome,
+        "verdict": q.text,
+        "power": q.power,
+        "strongest": q.strongest.map(|i| q.series[i].subtask.clone()),
+        "series": q.series.iter().map(series_jump).collect::<Vec<_>>(),
+    })
+}
+
+fn series_jump(s: &SeriesJump) -> Value {
+    match &s.test {
+        Err(why) => json!({ "subtask": s.subtask, "tested": false, "note": why }),
+        Ok(t) => {
+            let b = &t.strongest;
+            json!({
+                "subtask": s.subtask,
+                "tested": true,
+                "statistic": t.statistic,
+                "p_value": t.p_value,
+                "p_adjusted": s.p_adjusted,
+                "replicates": t.replicates,
+                "stopped_early": t.stopped_early,
+                "power": t.power.as_ref().map(|p| p.power),
+                "break": {
+                    "kind": b.kind,
+                    "between_models": s.between.as_ref().map(|(a, b)| [a, b]),
+                    "between_params": [b.sizes.0, b.sizes.1],
+                    "log10_tau": b.tau,
+                    "delta": b.delta,
+                    "rate_before": b.before,
+                    "rate_after": b.after,
+                },
+                "smooth_fit": { "intercept": t.null_fit.intercept, "slope": t.null_fit.slope, "deviance": t.null_fit.deviance },
+            })
+        }
+    }
 }
 
 fn options(o: &AnalyzeOptions) -> Value {
@@ -237,6 +280,7 @@ fn options(o: &AnalyzeOptions) -> Value {
         "chance": o.chance,
         "thresholds": o.thresholds,
         "verdict_op": o.verdict_op.name(),
+        "fdr_family": o.fdr_family.name(),
     })
 }
 

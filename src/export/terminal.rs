@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::analyze::{Crossing, Outcome, Point, Series, SeriesKind, XAxis, TASK_LEVEL_NAME};
+use crate::analyze::{Crossing, FdrFamily, Outcome, Point, Series, SeriesKind, XAxis, TASK_LEVEL_NAME};
 use crate::compose::{Group, GroupKey};
 use crate::report::Report;
 use crate::units::{fmt_params, fmt_percent};
@@ -397,17 +397,16 @@ fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         return Ok(());
     }
     writeln!(w)?;
-    let tests = verdicts.iter().filter(|v| v.p_value.is_some()).count();
-    let adjustment = match tests {
-        0 => String::new(),
-        1 => "; parametric bootstrap".to_string(),
-        n => format!("; parametric bootstrap, p adjusted by Benjamini–Hochberg over {n} tests"),
+    let family = match report.analysis.options.fdr_family {
+        FdrFamily::Task => "p adjusted by Benjamini–Hochberg within each task",
+        FdrFamily::Run => "p adjusted by Benjamini–Hochberg over the run",
+        FdrFamily::None => "p not adjusted for multiple tests",
     };
     writeln!(
         w,
-        "verdicts: do smooth subtask trends, composed with {}, explain the task?{}",
+        "verdicts ({family}): does the task-level score jump beyond its subtask trends composed with {}? \
+         does a subtask jump?",
         report.analysis.options.verdict_op.name(),
-        if adjustment.is_empty() { String::new() } else { format!(" ({})", &adjustment[2..]) }
     )?;
     for v in verdicts {
         let group = group_label(&v.key);
@@ -418,6 +417,9 @@ fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
             _ => String::new(),
         };
         writeln!(w, "  {group}: {}{p}", v.text)?;
+        if let Some(q) = &v.jumps {
+            writeln!(w, "    subtasks: {}", q.text)?;
+        }
     }
     Ok(())
 }

@@ -92,10 +92,16 @@ fn seed_composed_model_passes_its_holdout_and_forecasts_fifty_percent() {
     assert_eq!(half["crossing"]["status"], "crosses", "{half:#}");
     // Each subtask must reach 0.5^(1/5) = 87.1%; on the seed's trend that is far past 1T.
     assert!(f64_of(&half["crossing"]["at"]["log10"]) > 12.0);
+    // Issue 14: without a task-level row there is nothing to test the composition against,
+    // and the subtasks themselves show no jump, with the power to see one.
     let verdict = &verdicts(&summary)[0];
-    assert_eq!(verdict["outcome"], "explained", "{verdict:#}");
+    assert_eq!(verdict["outcome"], "insufficient", "{verdict:#}");
     assert_eq!(verdict["observation"], "composed-subtasks");
-    assert!(verdict["verdict"].as_str().unwrap_or("").starts_with("explained by composition"));
+    assert!(verdict["verdict"].as_str().unwrap_or("").contains("no task-level rows"));
+    let jumps = &verdict["subtask_jumps"];
+    assert_eq!(jumps["outcome"], "no-evidence", "{jumps:#}");
+    assert!(f64_of(&jumps["power"]) > 0.5, "{jumps:#}");
+    assert!(jumps["verdict"].as_str().unwrap_or("").starts_with("no evidence of a jump in any subtask"));
 }
 
 #[test]
@@ -106,7 +112,8 @@ fn seed_summary_prints_intervals_forecast_and_verdict() {
     assert!(stdout.contains("1.02% (0."), "{stdout}");
     assert!(stdout.contains("held out 1T params"), "{stdout}");
     assert!(stdout.contains("reaches 50.0% at"), "{stdout}");
-    assert!(stdout.contains("explained by composition"), "{stdout}");
+    assert!(stdout.contains("subtasks: no evidence of a jump in any subtask"), "{stdout}");
+    assert!(!stdout.contains("explained"), "a non-rejection is never an explanation: {stdout}");
 }
 
 #[test]
@@ -115,22 +122,27 @@ fn a_task_level_jump_is_not_explained() {
     wd.analyze(data("verdict_jump.csv")).arg("--no-charts").assert().success();
     let summary = wd.summary();
     let verdict = &verdicts(&summary)[0];
-    assert_eq!(verdict["outcome"], "not-explained", "{verdict:#}");
-    assert_eq!(verdict["verdict"], "not explained: jump beyond subtask trends");
+    assert_eq!(verdict["outcome"], "emergent", "{verdict:#}");
+    assert_eq!(
+        verdict["verdict"],
+        "emergent: the task-level score jumps beyond its composed subtasks at toy-1T"
+    );
     assert_eq!(verdict["observation"], "task-level");
     assert!(f64_of(&verdict["p_adjusted"]) < 0.05);
     assert_eq!(verdict["largest_residual"]["model"], "toy-1T");
 }
 
 #[test]
-fn a_task_level_row_at_the_composition_is_explained() {
+fn a_task_level_row_at_the_composition_is_no_evidence_with_its_power() {
     let wd = Workdir::new();
     wd.analyze(data("verdict_smooth.csv")).arg("--no-charts").assert().success();
     let summary = wd.summary();
     let verdict = &verdicts(&summary)[0];
-    assert_eq!(verdict["outcome"], "explained", "{verdict:#}");
-    assert_eq!(verdict["verdict"], "explained by composition");
+    assert_eq!(verdict["outcome"], "no-evidence", "{verdict:#}");
+    let text = verdict["verdict"].as_str().unwrap_or("");
+    assert!(text.starts_with("no evidence against composition (power "), "{text}");
     assert!(f64_of(&verdict["p_value"]) > 0.2);
+    assert!((0.0..=1.0).contains(&f64_of(&verdict["power"])));
 }
 
 #[test]
@@ -145,7 +157,9 @@ fn without_counts_there_are_no_intervals_and_the_json_says_why() {
     assert!(sub["ci_note"].as_str().unwrap_or("").contains("--n"));
     let verdict = &verdicts(&summary)[0];
     assert_eq!(verdict["outcome"], "insufficient");
-    assert!(verdict["verdict"].as_str().unwrap_or("").starts_with("insufficient data: no item counts"));
+    assert!(verdict["verdict"].as_str().unwrap_or("").starts_with("insufficient data: no task-level rows"));
+    let jumps = &verdict["subtask_jumps"]["verdict"];
+    assert!(jumps.as_str().unwrap_or("").contains("no item counts"), "{jumps}");
     // Fits need no counts.
     assert!(all["fits"].as_array().is_some_and(|f| f.len() == 3));
 }
@@ -232,26 +246,90 @@ fn flops_axis_needs_flops() {
 }
 
 #[test]
-fn verdicts_are_adjusted_together_across_the_run() {
+fn verdicts_are_adjusted_together_across_the_run_with_fdr_family_run() {
     let wd = Workdir::new();
     let jump = std::fs::read_to_string(data("verdict_jump.csv")).expect("fixture");
     let smooth = std::fs::read_to_string(data("verdict_smooth.csv")).expect("fixture");
     let both = format!("{jump}{}", smooth.split_once('\n').expect("header").1);
     let input = wd.write("both.csv", both);
-    wd.analyze(&input).arg("--no-charts").assert().success();
+    wd.analyze(&input).args(["--no-charts", "--fdr-family", "run"]).assert().success();
     let summary = wd.summary();
     let verdicts = verdicts(&summary);
     assert_eq!(verdicts.len(), 2);
     let by_task = |task: &str| verdicts.iter().find(|v| v["task"] == task).expect("a verdict per task");
     let (j, s) = (by_task("jump"), by_task("smooth"));
-    assert_eq!(j["outcome"], "not-explained");
-    assert_eq!(s["outcome"], "explained");
+    assert_eq!(j["outcome"], "emergent");
+    assert_eq!(s["outcome"], "no-evidence");
     // Benjamini–Hochberg with m = 2: the smaller p is doubled, the larger kept
     // (statsmodels fdr_bh, tests/reference/multitest_reference.py for the method).
     let (pj, ps) = (f64_of(&j["p_value"]), f64_of(&s["p_value"]));
     assert!(pj < ps);
     assert!((f64_of(&j["p_adjusted"]) - (2.0 * pj).min(ps)).abs() < 1e-15);
     assert!((f64_of(&s["p_adjusted"]) - ps).abs() < 1e-15);
+}
+
+/// Issue 14: with the default family (one task), a task's verdicts do not depend on the
+/// other tasks of the input: 19 unrelated smooth tasks beside the jump leave its p-values,
+/// adjusted p-values and outcomes as they are alone.
+#[test]
+fn issue_14_unrelated_tasks_do_not_change_a_tasks_outcome() {
+    let wd = Workdir::new();
+    let jump = std::fs::read_to_string(data("verdict_jump.csv")).expect("fixture");
+    let smooth = std::fs::read_to_string(data("verdict_smooth.csv")).expect("fixture");
+    let body = smooth.split_once('\n').expect("header").1;
+    let mut crowd = jump.clone();
+    for i in 0..19 {
+        crowd.push_str(&body.replace("smooth,", &format!("other{i},")));
+    }
+    let alone = wd.write("alone.csv", jump);
+    let crowded = wd.write("crowded.csv", crowd);
+    let verdict_of = |input: &std::path::Path| {
+        wd.analyze(input).arg("--no-charts").assert().success();
+        let summary = wd.summary();
+        let v = verdicts(&summary).iter().find(|v| v["task"] == "jump").expect("the jump's verdict").clone();
+        v
+    };
+    let (a, c) = (verdict_of(&alone), verdict_of(&crowded));
+    for key in ["outcome", "p_value", "p_adjusted", "verdict", "power"] {
+        assert_eq!(a[key], c[key], "{key}");
+    }
+    assert_eq!(a["subtask_jumps"], c["subtask_jumps"]);
+}
+
+/// Issue 14's step CSV: four smooth subtasks and s2 stepping from 10% to 85% between m3 and m4
+/// are reported as emergent at s2, between m3 and m4; the smooth ones are not flagged.
+#[test]
+fn issue_14_a_stepping_subtask_is_emergent_where_it_steps() {
+    let wd = Workdir::new();
+    let counts = [
+        ("s0", [31, 68, 127, 190, 235, 259]),
+        ("s1", [23, 53, 106, 170, 223, 253]),
+        ("s2", [30, 30, 30, 30, 255, 255]),
+        ("s3", [13, 31, 68, 127, 190, 235]),
+        ("s4", [9, 23, 53, 106, 170, 223]),
+    ];
+    let params = [100000000u64, 398107171, 1584893192, 6309573445, 25118864315, 100000000000];
+    let mut csv = String::from("task,model,params,subtask,n,correct\n");
+    for (m, p) in params.iter().enumerate() {
+        for (name, c) in &counts {
+            csv.push_str(&format!("step,m{m},{p},{name},300,{}\n", c[m]));
+        }
+    }
+    let input = wd.write("step.csv", csv);
+    let out = wd.analyze(&input).arg("--no-charts").assert().success().get_output().clone();
+    let summary = wd.summary();
+    let jumps = &verdicts(&summary)[0]["subtask_jumps"];
+    assert_eq!(jumps["outcome"], "emergent", "{jumps:#}");
+    assert_eq!(jumps["strongest"], "s2");
+    let series = jumps["series"].as_array().expect("series");
+    for s in series {
+        let flagged = f64_of(&s["p_adjusted"]) < 0.05;
+        assert_eq!(flagged, s["subtask"] == "s2", "{s:#}");
+    }
+    let s2 = series.iter().find(|s| s["subtask"] == "s2").expect("s2");
+    assert_eq!(s2["break"]["between_models"], serde_json::json!(["m3", "m4"]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("emergent: subtask \"s2\" jumps up between m3 and m4"), "{stdout}");
 }
 
 /// Issue 13's `aicc6.csv`: with AICc's standard parameter count the line beats the logistic

@@ -194,6 +194,13 @@ pub fn quantile(df: f64, level: f64) -> Option<f64> {
     q.is_finite().then_some(q)
 }
 
+/// Why `obs` cannot identify the curve of `spec` whatever its parameters (every score 0 or
+/// 1, data under a fixed floor), as the fits report it; other tests on the same series
+/// (the break test) follow the same rule.
+pub fn data_problem(spec: &FitSpec, obs: &Observations) -> Option<String> {
+    checks::data_problem(spec, obs)
+}
+
 /// Fits the curve by least squares. Requires n >= max(4, k) points with finite values and
 /// at least 3 distinct x.
 pub fn fit(spec: &FitSpec, x: &[f64], y: &[f64]) -> Result<FittedCurve, FitError> {
