@@ -30,7 +30,7 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Binomial, Distribution, Gamma};
+use rand_distr::{Distribution, Gamma};
 use rayon::prelude::*;
 
 use super::emergence::emergence_score_at;
@@ -43,17 +43,6 @@ pub fn replicate_rng(seed: u64, group: usize, replicate: usize) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(((group as u64) << 32) | replicate as u64);
     rng
-}
-
-/// Draws correct/n for a cell with `n` items at rate `p`.
-pub fn draw_rate(rng: &mut ChaCha8Rng, n: u64, p: f64) -> f64 {
-    if n == 0 {
-        return f64::NAN;
-    }
-    match Binomial::new(n, p.clamp(0.0, 1.0)) {
-        Ok(b) => b.sample(rng) as f64 / n as f64,
-        Err(_) => f64::NAN,
-    }
 }
 
 /// Bootstrap summary of one row (a subtask, the task-level row or a compound).

@@ -52,7 +52,10 @@
 //! 0 << 32 | b (null) or 1 << 32 | b (power alternative), as in [`super::bootstrap`]:
 //! results do not depend on threads. Give every series its own seed.
 
+mod beyond;
 mod glm;
+
+pub use beyond::{beyond_test, BeyondData, BeyondTest, Departure, Dependence};
 
 use rand_distr::{Binomial, Distribution};
 

@@ -18,7 +18,6 @@ use super::breaks::{break_test, BreakData, BreakKind, BreakOptions, BreakTest};
 use super::fit::{data_problem, FitSpec, ModelKind, Observations};
 use super::multitest::benjamini_hochberg;
 use super::options::FdrFamily;
-use super::verdict::Verdict;
 use super::AnalyzeOptions;
 use crate::compose::{Cell, Group, GroupKey};
 
@@ -73,16 +72,6 @@ pub struct JumpQuestion {
     pub power: Option<f64>,
 }
 
-/// Question 1 for the group of every verdict, into its `jumps`.
-pub fn attach(verdicts: &mut [Verdict], groups: &[Group], o: &AnalyzeOptions) {
-    let by_key: HashMap<&GroupKey, &Group> = groups.iter().map(|g| (&g.key, g)).collect();
-    let judged: Vec<&Group> = verdicts.iter().filter_map(|v| by_key.get(&v.key).copied()).collect();
-    let answers = judge_all(&judged, o);
-    for (v, q) in verdicts.iter_mut().zip(answers) {
-        v.jumps = Some(q);
-    }
-}
-
 /// Question 1 for every group, index-aligned with `groups`.
 pub fn judge_all(groups: &[&Group], o: &AnalyzeOptions) -> Vec<JumpQuestion> {
     let mut tested: Vec<Vec<SeriesJump>> = groups.par_iter().map(|g| test_group(g, o)).collect();
@@ -123,13 +112,9 @@ fn test_group(g: &Group, o: &AnalyzeOptions) -> Vec<SeriesJump> {
         .collect()
 }
 
-/// One series' counts, and the model names at each of the test's (distinct, sorted) sizes.
-fn series_data(
-    g: &Group,
-    row: &[Option<Cell>],
-    o: &AnalyzeOptions,
-) -> Result<(BreakData, Vec<String>), String> {
-    let mut points: Vec<(f64, u64, u64, &str)> = Vec::new();
+/// One series' cells as (log10 size, items, correct, model), sorted by size.
+fn points<'g>(g: &'g Group, row: &[Option<Cell>], o: &AnalyzeOptions) -> Result<Vec<Point<'g>>, String> {
+    let mut points: Vec<Point> = Vec::new();
     for (m, cell) in row.iter().enumerate() {
         let Some(c) = cell else { continue };
         let model = &g.models[m];
@@ -142,21 +127,16 @@ fn series_data(
         points.push((x, n, k, &model.name));
     }
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(points)
+}
+
+type Point<'g> = (f64, u64, u64, &'g str);
+
+/// The counts of `points`, and the model names at each of their (distinct, sorted) sizes.
+fn counts(points: &[Point]) -> Result<(BreakData, Vec<String>), String> {
     let x: Vec<f64> = points.iter().map(|p| p.0).collect();
     let n: Vec<u64> = points.iter().map(|p| p.1).collect();
     let k: Vec<u64> = points.iter().map(|p| p.2).collect();
-    // The trend is a logistic above the floor: data it cannot reach are not a break.
-    let spec = FitSpec {
-        kind: ModelKind::Logistic,
-        floor: o.chance.unwrap_or(0.0),
-        higher_is_better: true,
-        is_rate: true,
-    };
-    let y: Vec<f64> = k.iter().zip(&n).map(|(&k, &n)| k as f64 / n as f64).collect();
-    let trials: Vec<f64> = n.iter().map(|&n| n as f64).collect();
-    if let Some(problem) = data_problem(&spec, &Observations { x: &x, y: &y, n: Some(&trials) }) {
-        return Err(problem);
-    }
     let data = BreakData::new(&x, &n, &k).map_err(|e| e.to_string())?;
     let names = data
         .log10_sizes()
@@ -164,6 +144,38 @@ fn series_data(
         .map(|&xi| points.iter().filter(|p| p.0 == xi).map(|p| p.3).collect::<Vec<_>>().join("/"))
         .collect();
     Ok((data, names))
+}
+
+/// One series' counts, and the model names at each of its (distinct, sorted) sizes.
+pub(super) fn series_counts(
+    g: &Group,
+    row: &[Option<Cell>],
+    o: &AnalyzeOptions,
+) -> Result<(BreakData, Vec<String>), String> {
+    counts(&points(g, row, o)?)
+}
+
+/// [`series_counts`] of a series the break test can judge: the trend is a logistic above
+/// the floor, and data it cannot reach are not a break.
+fn series_data(
+    g: &Group,
+    row: &[Option<Cell>],
+    o: &AnalyzeOptions,
+) -> Result<(BreakData, Vec<String>), String> {
+    let points = points(g, row, o)?;
+    let spec = FitSpec {
+        kind: ModelKind::Logistic,
+        floor: o.chance.unwrap_or(0.0),
+        higher_is_better: true,
+        is_rate: true,
+    };
+    let x: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let y: Vec<f64> = points.iter().map(|p| p.2 as f64 / p.1 as f64).collect();
+    let trials: Vec<f64> = points.iter().map(|p| p.1 as f64).collect();
+    if let Some(problem) = data_problem(&spec, &Observations { x: &x, y: &y, n: Some(&trials) }) {
+        return Err(problem);
+    }
+    counts(&points)
 }
 
 /// A seed for one series from the run's seed and the series' identity alone, so that
@@ -310,7 +322,7 @@ fn rows_for<'g>(g: &'g Group, subtask: Option<&str>) -> Result<&'g [Option<Cell>
     }
 }
 
-fn p_text(p: f64) -> String {
+pub(super) fn p_text(p: f64) -> String {
     if p < 0.001 {
         "< 0.001".to_string()
     } else {

@@ -7,6 +7,7 @@
 mod bootstrap;
 pub mod breaks;
 mod composed;
+pub mod composition;
 mod emergence;
 pub mod fit;
 pub mod independence;
@@ -175,7 +176,6 @@ pub fn analyze(composition: Composition, joint: &[JointCounts], options: &Analyz
     stats::add_composed_models(&mut analysis, joint);
     stats::add_forecasts(&mut analysis);
     analysis.verdicts = verdict::judge_all(&analysis, options);
-    jumps::attach(&mut analysis.verdicts, &analysis.groups, options);
     analysis.independence = independence::check_all(joint, options.confidence);
     analysis
 }

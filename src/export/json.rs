@@ -6,6 +6,8 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 use super::{encode_error, Exporter};
+use crate::analyze::breaks::BeyondTest;
+use crate::analyze::composition::CompositionQuestion;
 use crate::analyze::fit::{FittedCurve, HoldoutCheck};
 use crate::analyze::jumps::{JumpQuestion, SeriesJump};
 use crate::analyze::{
@@ -18,7 +20,7 @@ use crate::warnings::Warning;
 /// Bumped only when a field changes meaning or disappears; new fields may appear.
 /// 2: `emergence_score` merges models of one size and is positive when a series improves,
 /// also where lower is better.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 pub struct SummaryJson;
 
@@ -213,19 +215,50 @@ fn verdict(v: &Verdict) -> Value {
         "metric": v.key.metric,
         "shots": v.key.shots,
         "operator": v.operator,
-        "observation": v.observation,
         "outcome": v.outcome,
         "verdict": v.text,
-        "points": v.points,
-        "replicates": v.replicates,
-        "statistic": v.statistic,
-        "p_value": v.p_value,
-        "p_adjusted": v.p_adjusted,
-        "largest_residual": v.largest_residual.as_ref().map(|r| json!({
-            "model": r.model, "observed": r.observed, "expected": r.expected, "z": r.z,
-        })),
-        "power": v.power,
         "subtask_jumps": v.jumps.as_ref().map(jumps),
+        "composition": v.composition.as_ref().map(composition),
+    })
+}
+
+/// Question 2 with task-level rows: the task against its composed subtasks.
+fn composition(q: &CompositionQuestion) -> Value {
+    json!({
+        "outcome": q.outcome,
+        "verdict": q.text,
+        "observation": q.observation,
+        "points": q.points,
+        "power": q.power(),
+        "independent": q.test.as_ref().map(|t| beyond(q, t, q.p_adjusted)),
+        "beyond_dependence": q.beyond_dependence.as_ref().map(|t| beyond(q, t, q.p_adjusted_beyond_dependence)),
+    })
+}
+
+/// One of question 2's tests.
+fn beyond(q: &CompositionQuestion, t: &BeyondTest, p_adjusted: Option<f64>) -> Value {
+    let d = &t.strongest;
+    json!({
+        "statistic": t.statistic,
+        "p_value": t.p_value,
+        "p_adjusted": p_adjusted,
+        "replicates": t.replicates,
+        "stopped_early": t.stopped_early,
+        "power": t.power.as_ref().map(|p| p.power),
+        "offset_logit": t.offset,
+        "break": {
+            "kind": d.kind,
+            "between_models": q.between(t).map(|(a, b)| [a, b]),
+            "between_params": [d.sizes.0, d.sizes.1],
+            "log10_tau": d.tau,
+            "delta": d.delta,
+            "rate_before": d.before,
+            "rate_after": d.after,
+            "observed_before": d.observed_before,
+            "observed_after": d.observed_after,
+            "composed_before": d.composed_before,
+            "composed_after": d.composed_after,
+        },
     })
 }
 

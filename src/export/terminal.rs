@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::analyze::{Crossing, FdrFamily, Outcome, Point, Series, SeriesKind, XAxis, TASK_LEVEL_NAME};
+use crate::analyze::{Crossing, FdrFamily, Point, Series, SeriesKind, XAxis, TASK_LEVEL_NAME};
 use crate::compose::{Group, GroupKey};
 use crate::report::Report;
 use crate::units::{fmt_params, fmt_percent};
@@ -404,21 +404,17 @@ fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     };
     writeln!(
         w,
-        "verdicts ({family}): does the task-level score jump beyond its subtask trends composed with {}? \
-         does a subtask jump?",
+        "verdicts ({family}; subtask trends composed with {}): does a subtask jump? does the task-level \
+         score jump beyond its composed subtasks?",
         report.analysis.options.verdict_op.name(),
     )?;
     for v in verdicts {
-        let group = group_label(&v.key);
-        let p = match (v.p_value, v.p_adjusted) {
-            (Some(p), Some(q)) if v.outcome != Outcome::Insufficient => {
-                format!(" (p = {p:.4}, adjusted {q:.4})")
-            }
-            _ => String::new(),
-        };
-        writeln!(w, "  {group}: {}{p}", v.text)?;
+        writeln!(w, "  {}: {}", group_label(&v.key), v.text)?;
         if let Some(q) = &v.jumps {
-            writeln!(w, "    subtasks: {}", q.text)?;
+            writeln!(w, "    1. subtasks: {}", q.text)?;
+        }
+        if let Some(q) = &v.composition {
+            writeln!(w, "    2. task-level score: {}", q.text)?;
         }
     }
     Ok(())

@@ -277,12 +277,7 @@ pub fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'stat
         // Charts state findings; why a verdict could not be reached is in the summary.
         let verdict = report.analysis.verdicts.iter().find(|v| v.key == g.key);
         if let Some(v) = verdict.filter(|v| v.outcome != Outcome::Insufficient) {
-            let p = match v.p_adjusted {
-                Some(p) if p < 0.001 => " (adjusted p < 0.001)".to_string(),
-                Some(p) => format!(" (adjusted p = {p:.3})"),
-                None => String::new(),
-            };
-            notes.push(format!("Verdict, {} of smooth subtask trends: {}{p}.", v.operator, v.text));
+            notes.push(format!("Verdict, {} of smooth subtask trends: {}.", v.operator, v.text));
         }
         let incomplete = rate_compounds.iter().map(|s| g.models.len() - s.points.len()).max().unwrap_or(0);
         if incomplete > 0 {

@@ -92,13 +92,16 @@ struct Part<'a> {
     n: &'a [f64],
     k: &'a [f64],
     z: &'a [[f64; 3]],
+    /// A known term added to every cell's linear predictor; empty for none.
+    offset: &'a [f64],
     columns: usize,
 }
 
 impl Part<'_> {
     fn eta(&self, beta: &[f64; 3]) -> impl Iterator<Item = f64> + '_ {
         let b = *beta;
-        self.z.iter().map(move |z| b[0] * z[0] + b[1] * z[1] + b[2] * z[2])
+        let offset = self.offset.iter().copied().chain(std::iter::repeat(0.0));
+        self.z.iter().zip(offset).map(move |(z, o)| b[0] * z[0] + b[1] * z[1] + b[2] * z[2] + o)
     }
 }
 
@@ -281,6 +284,13 @@ pub fn fit(cells: &Cells, design: &Design, chance: f64, start: [f64; 3]) -> GlmF
     fit_range(cells, design, 0..cells.n.len(), chance, start)
 }
 
+/// [`fit`] with a known `offset` added to every cell's linear predictor, η = βᵀz + oᵢ
+/// (McCullagh & Nelder 1989, §6.2.2). Every |oᵢ| must be within ±ETA_MAX/2.
+pub fn fit_offset(cells: &Cells, design: &Design, offset: &[f64], start: [f64; 3]) -> GlmFit {
+    debug_assert!(offset.len() == cells.n.len() && offset.iter().all(|o| o.abs() <= ETA_MAX / 2.0));
+    fit_part(cells, design, 0..cells.n.len(), offset, 0.0, start)
+}
+
 /// [`fit`] to the cells `range` only (with their rows of `design`).
 pub fn fit_range(
     cells: &Cells,
@@ -289,10 +299,22 @@ pub fn fit_range(
     chance: f64,
     start: [f64; 3],
 ) -> GlmFit {
+    fit_part(cells, design, range, &[], chance, start)
+}
+
+fn fit_part(
+    cells: &Cells,
+    design: &Design,
+    range: Range<usize>,
+    offset: &[f64],
+    chance: f64,
+    start: [f64; 3],
+) -> GlmFit {
     let part = Part {
         n: &cells.n[range.clone()],
         k: &cells.k[range.clone()],
         z: &design.z[range.clone()],
+        offset: if offset.is_empty() { offset } else { &offset[range.clone()] },
         columns: design.columns,
     };
     let f = Floor { c: chance, ln_1mc: (1.0 - chance).ln() };
@@ -464,7 +486,7 @@ mod tests {
         let f = fit(&cells, &line(&x), 0.25, start);
         assert!(f.converged);
         let design = line(&x);
-        let part = Part { n: &cells.n, k: &cells.k, z: &design.z, columns: 2 };
+        let part = Part { n: &cells.n, k: &cells.k, z: &design.z, offset: &[], columns: 2 };
         let ll0 = log_likelihood(&part, &start, floor(0.25));
         assert!(f.log_likelihood >= ll0);
     }

@@ -1,0 +1,270 @@
+//! Question 2 of the verdict, with task-level rows: does the whole task jump beyond its
+//! composed subtasks?
+//!
+//! A group with a task-level row (an empty subtask, with counts) and subtasks with counts
+//! gets [`beyond_test`]: the task-level series against the composition of the subtasks'
+//! smooth trends under `--verdict-op`, up to a constant factor (a dependence between
+//! subtasks that does not change with scale), with one break as the alternative; p-value
+//! by a parametric bootstrap that refits the subtasks, the composition and both models in
+//! every replicate. p-values are adjusted by Benjamini–Hochberg within each declared family
+//! ([`FdrFamily`]). A group that does not reject gets the test's power to see a +10-point
+//! jump of the task-level score at its two largest sizes, at its own sizes and counts.
+//!
+//! Without a task-level row there is nothing independent of the subtask fits to compare
+//! their composition with: the composition of the observed subtask scores is what the
+//! trends were fitted to (tested against them, it rejected 0 of 400 simulated null tasks,
+//! issue 14). Item-level data answers the question through the items' joint outcomes
+//! instead.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::breaks::{beyond_test, BeyondData, BeyondTest, BreakData, BreakKind, BreakOptions, Dependence};
+use super::jumps::{p_text, series_counts, series_seed};
+use super::multitest::benjamini_hochberg;
+use super::options::FdrFamily;
+use super::AnalyzeOptions;
+use crate::compose::Group;
+
+/// What question 2 concluded for a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CompositionOutcome {
+    /// The task-level score rises beyond its composed subtasks at some size.
+    Emergent,
+    /// The task-level score departs from the composition of independent subtasks, but by
+    /// a factor that does not change with scale as far as the data tell: a dependence
+    /// between subtasks (items hard on one are hard on the others), not a jump.
+    Dependent,
+    /// The task-level score falls below its composed subtasks at some size.
+    FallsShort,
+    /// The test does not reject "smooth subtasks, composed" (which is not a finding).
+    NoEvidence,
+    Insufficient,
+}
+
+/// What was compared with the composed subtask trends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Observation {
+    /// Task-level rows (empty subtask), e.g. exact match on the whole task.
+    TaskLevel,
+    /// No task-level rows: nothing independent of the subtask fits.
+    ComposedSubtasks,
+}
+
+/// The answer for one group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompositionQuestion {
+    pub outcome: CompositionOutcome,
+    pub text: String,
+    pub observation: Observation,
+    /// Task-level sizes tested.
+    pub points: usize,
+    /// Against the composition of independent subtasks ([`Dependence::None`]).
+    pub test: Option<BeyondTest>,
+    pub p_adjusted: Option<f64>,
+    /// Against the composition up to a constant factor ([`Dependence::Constant`]).
+    pub beyond_dependence: Option<BeyondTest>,
+    pub p_adjusted_beyond_dependence: Option<f64>,
+    /// Model names at the task-level sizes.
+    pub models: Vec<String>,
+}
+
+impl CompositionQuestion {
+    fn insufficient(observation: Observation, why: impl std::fmt::Display) -> Self {
+        CompositionQuestion {
+            outcome: CompositionOutcome::Insufficient,
+            text: format!("insufficient data: {why}"),
+            observation,
+            points: 0,
+            test: None,
+            p_adjusted: None,
+            beyond_dependence: None,
+            p_adjusted_beyond_dependence: None,
+            models: Vec::new(),
+        }
+    }
+
+    /// The power of the test the outcome rests on (no evidence, or dependent).
+    pub fn power(&self) -> Option<f64> {
+        let test = match self.outcome {
+            CompositionOutcome::Dependent => self.beyond_dependence.as_ref(),
+            _ => self.test.as_ref(),
+        };
+        test?.power.as_ref().map(|e| e.power)
+    }
+
+    /// Model names either side of a test's strongest departure.
+    pub fn between(&self, t: &BeyondTest) -> Option<(String, String)> {
+        let (a, b) = t.strongest.between;
+        Some((self.models.get(a)?.clone(), self.models.get(b)?.clone()))
+    }
+}
+
+fn options(o: &AnalyzeOptions, power: bool) -> BreakOptions {
+    BreakOptions { chance: o.chance.unwrap_or(0.0), alpha: o.alpha(), power, ..BreakOptions::default() }
+}
+
+/// Question 2 for every group, index-aligned with `groups`.
+pub fn judge_all(groups: &[&Group], o: &AnalyzeOptions) -> Vec<CompositionQuestion> {
+    let mut answers: Vec<CompositionQuestion> = groups.par_iter().map(|g| test(g, o)).collect();
+    adjust(groups, &mut answers, o.fdr_family);
+    groups.par_iter().zip(answers).map(|(g, q)| conclude(g, q, o)).collect()
+}
+
+/// The test's data: every subtask's counts and the task-level counts, and the model
+/// names at the task-level sizes.
+fn data(g: &Group, o: &AnalyzeOptions) -> Result<(BeyondData, Vec<String>), String> {
+    let task = g.task_level.as_deref().ok_or("no task-level row")?;
+    let (task, names) = series_counts(g, task, o).map_err(|e| format!("the task-level row: {e}"))?;
+    let subtasks = g
+        .subtasks
+        .iter()
+        .zip(&g.cells)
+        .map(|(s, row)| series_counts(g, row, o).map(|(d, _)| d).map_err(|e| format!("subtask {s:?}: {e}")))
+        .collect::<Result<Vec<BreakData>, String>>()?;
+    Ok((BeyondData::new(subtasks, task).map_err(|e| e.to_string())?, names))
+}
+
+fn test(g: &Group, o: &AnalyzeOptions) -> CompositionQuestion {
+    let op = &o.verdict_op;
+    let Some(_) = &g.task_level else {
+        return CompositionQuestion::insufficient(
+            Observation::ComposedSubtasks,
+            "no task-level rows (the task's own score, e.g. exact match on the whole task), so nothing \
+             independent of the subtask fits to compare their composition with",
+        );
+    };
+    let fail = |why: String| CompositionQuestion::insufficient(Observation::TaskLevel, why);
+    if let Err(e) = op.apply(&vec![0.5; g.subtasks.len()]) {
+        return fail(e.to_string());
+    }
+    if !op.is_rate() {
+        return fail(format!("{} is not a rate; the verdict tests rates", op.name()));
+    }
+    let (data, names) = match data(g, o) {
+        Ok(d) => d,
+        Err(why) => return fail(why),
+    };
+    let seed = series_seed(o.seed, &g.key, None);
+    let run = |null| beyond_test(&data, op, null, &options(o, false), seed);
+    match (run(Dependence::None), run(Dependence::Constant)) {
+        (Ok(t), Ok(d)) => CompositionQuestion {
+            outcome: CompositionOutcome::NoEvidence,
+            text: String::new(),
+            observation: Observation::TaskLevel,
+            points: data.task().log10_sizes().len(),
+            test: Some(t),
+            p_adjusted: None,
+            beyond_dependence: Some(d),
+            p_adjusted_beyond_dependence: None,
+            models: names,
+        },
+        (Err(e), _) | (_, Err(e)) => fail(e.to_string()),
+    }
+}
+
+/// Benjamini–Hochberg within each family of tests (each test alone with `None`).
+fn adjust(groups: &[&Group], answers: &mut [CompositionQuestion], family: FdrFamily) {
+    let mut families: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+    for (i, _) in answers.iter().enumerate().filter(|(_, q)| q.test.is_some()) {
+        let name = match family {
+            FdrFamily::Task => Some(groups[i].key.task.as_str()),
+            FdrFamily::Run | FdrFamily::None => None,
+        };
+        families.entry(name).or_default().push(i);
+    }
+    let bh = |raw: Vec<f64>| if family == FdrFamily::None { raw } else { benjamini_hochberg(&raw) };
+    let p_of = |t: &Option<BeyondTest>| t.as_ref().map_or(f64::NAN, |t| t.p_value);
+    for members in families.values() {
+        let primary = bh(members.iter().map(|&i| p_of(&answers[i].test)).collect());
+        let dependence = bh(members.iter().map(|&i| p_of(&answers[i].beyond_dependence)).collect());
+        for ((&i, q), q_dep) in members.iter().zip(primary).zip(dependence) {
+            answers[i].p_adjusted = Some(q);
+            answers[i].p_adjusted_beyond_dependence = Some(q_dep);
+        }
+    }
+}
+
+fn conclude(g: &Group, mut q: CompositionQuestion, o: &AnalyzeOptions) -> CompositionQuestion {
+    let (Some(t), Some(adjusted)) = (&q.test, q.p_adjusted) else { return q };
+    let alpha = o.alpha();
+    let p =
+        |t: &BeyondTest, adjusted: f64| format!("p = {}, adjusted {}", p_text(t.p_value), p_text(adjusted));
+    if adjusted >= alpha {
+        let t = with_power(g, o, Dependence::None).unwrap_or_else(|| t.clone());
+        q.test = Some(t);
+        q.outcome = CompositionOutcome::NoEvidence;
+        q.text = format!(
+            "no evidence against composition (adjusted p = {}; {})",
+            p_text(adjusted),
+            power_text(q.power())
+        );
+        return q;
+    }
+    if t.strongest.delta < 0.0 {
+        q.outcome = CompositionOutcome::FallsShort;
+        q.text = format!("falls short: the task-level score {}; {})", departure(&q, t), p(t, adjusted));
+        return q;
+    }
+    let d = q.beyond_dependence.clone().expect("tested with the primary test");
+    let d_adjusted = q.p_adjusted_beyond_dependence.unwrap_or(1.0);
+    if d_adjusted < alpha && d.strongest.delta > 0.0 {
+        q.outcome = CompositionOutcome::Emergent;
+        q.text = format!(
+            "emergent: the task-level score {}; {}), also beyond any constant dependence between subtasks \
+             ({})",
+            departure(&q, &d),
+            p(t, adjusted),
+            p(&d, d_adjusted)
+        );
+        return q;
+    }
+    q.beyond_dependence = Some(with_power(g, o, Dependence::Constant).unwrap_or(d.clone()));
+    q.outcome = CompositionOutcome::Dependent;
+    q.text = format!(
+        "dependent subtasks: the task-level score lies above the composition of independent subtasks \
+         ({}) by a factor that does not change with scale as far as the data tell (odds × {:.2}); no evidence of a \
+         jump beyond it (adjusted p = {}; {})",
+        p(t, adjusted),
+        d.offset.exp(),
+        p_text(d_adjusted),
+        power_text(q.power())
+    );
+    q
+}
+
+/// "jumps beyond its composed subtasks between A and B (observed …, composed …; " — the
+/// caller closes the parenthesis after the p-values.
+fn departure(q: &CompositionQuestion, t: &BeyondTest) -> String {
+    let d = &t.strongest;
+    let (a, b) = q.between(t).unwrap_or_default();
+    let how = match (d.kind, d.delta > 0.0) {
+        (BreakKind::Jump, true) => "jumps beyond its composed subtasks",
+        (BreakKind::Jump, false) => "drops below its composed subtasks",
+        (BreakKind::Hinge, true) => "starts rising faster than its composed subtasks",
+        (BreakKind::Hinge, false) => "starts rising slower than its composed subtasks",
+    };
+    format!(
+        "{how} between {a} and {b} (observed {:.1}% → {:.1}%, composed {:.1}% → {:.1}%",
+        100.0 * d.observed_before,
+        100.0 * d.observed_after,
+        100.0 * d.composed_before,
+        100.0 * d.composed_after,
+    )
+}
+
+fn power_text(power: Option<f64>) -> String {
+    power.map_or_else(
+        || "power not available".to_string(),
+        |p| format!("power {:.0}% to detect a +10-point jump at the two largest sizes", 100.0 * p),
+    )
+}
+
+/// The test again with its power: the same streams, so the same p-value.
+fn with_power(g: &Group, o: &AnalyzeOptions, null: Dependence) -> Option<BeyondTest> {
+    let (data, _) = data(g, o).ok()?;
+    beyond_test(&data, &o.verdict_op, null, &options(o, true), series_seed(o.seed, &g.key, None)).ok()
+}
