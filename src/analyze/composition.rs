@@ -33,10 +33,11 @@ use crate::compose::Group;
 pub enum CompositionOutcome {
     /// The task-level score rises beyond its composed subtasks at some size.
     Emergent,
-    /// The task-level score departs from the composition of independent subtasks, but by
-    /// a factor that does not change with scale as far as the data tell: a dependence
-    /// between subtasks (items hard on one are hard on the others), not a jump.
-    Dependent,
+    /// The task-level score rises above the composition of independent subtasks, but no
+    /// more than a factor that does not change with scale explains, as far as the data
+    /// tell: a dependence between subtasks (items hard on one are hard on the others) fits
+    /// as well as a jump.
+    Departs,
     /// The task-level score falls below its composed subtasks at some size.
     FallsShort,
     /// The test does not reject "smooth subtasks, composed" (which is not a finding).
@@ -90,7 +91,7 @@ impl CompositionQuestion {
     /// The power of the test the outcome rests on (no evidence, or dependent).
     pub fn power(&self) -> Option<f64> {
         let test = match self.outcome {
-            CompositionOutcome::Dependent => self.beyond_dependence.as_ref(),
+            CompositionOutcome::Departs => self.beyond_dependence.as_ref(),
             _ => self.test.as_ref(),
         };
         test?.power.as_ref().map(|e| e.power)
@@ -222,12 +223,25 @@ fn conclude(g: &Group, mut q: CompositionQuestion, o: &AnalyzeOptions) -> Compos
         );
         return q;
     }
+    q.outcome = CompositionOutcome::Departs;
+    if d_adjusted < alpha {
+        // Beyond a constant factor the departure changes with scale, but shrinks.
+        q.text = format!(
+            "departs from independent subtasks: the task-level score {}; {}); beyond a constant dependence \
+             between subtasks (odds × {:.2}) the excess shrinks with scale, it does not jump ({})",
+            departure(&q, t),
+            p(t, adjusted),
+            d.offset.exp(),
+            p(&d, d_adjusted)
+        );
+        return q;
+    }
     q.beyond_dependence = Some(with_power(g, o, Dependence::Constant).unwrap_or(d.clone()));
-    q.outcome = CompositionOutcome::Dependent;
     q.text = format!(
-        "dependent subtasks: the task-level score lies above the composition of independent subtasks \
-         ({}) by a factor that does not change with scale as far as the data tell (odds × {:.2}); no evidence of a \
-         jump beyond it (adjusted p = {}; {})",
+        "departs from independent subtasks: the task-level score {}; {}), but a dependence between subtasks \
+         that does not change with scale (odds × {:.2}) fits as well: no evidence of a jump beyond it (adjusted p \
+         = {}; {})",
+        departure(&q, t),
         p(t, adjusted),
         d.offset.exp(),
         p_text(d_adjusted),
@@ -240,15 +254,16 @@ fn conclude(g: &Group, mut q: CompositionQuestion, o: &AnalyzeOptions) -> Compos
 /// caller closes the parenthesis after the p-values.
 fn departure(q: &CompositionQuestion, t: &BeyondTest) -> String {
     let d = &t.strongest;
-    let (a, b) = q.between(t).unwrap_or_default();
+    let name = |i: usize| q.models.get(i).cloned().unwrap_or_default();
+    let (a, b, to) = (name(d.between.0), name(d.between.1), name(d.to));
     let how = match (d.kind, d.delta > 0.0) {
-        (BreakKind::Jump, true) => "jumps beyond its composed subtasks",
-        (BreakKind::Jump, false) => "drops below its composed subtasks",
-        (BreakKind::Hinge, true) => "starts rising faster than its composed subtasks",
-        (BreakKind::Hinge, false) => "starts rising slower than its composed subtasks",
+        (BreakKind::Jump, true) => format!("jumps beyond its composed subtasks between {a} and {b}"),
+        (BreakKind::Jump, false) => format!("drops below its composed subtasks between {a} and {b}"),
+        (BreakKind::Hinge, true) => format!("starts rising faster than its composed subtasks after {a}"),
+        (BreakKind::Hinge, false) => format!("starts rising slower than its composed subtasks after {a}"),
     };
     format!(
-        "{how} between {a} and {b} (observed {:.1}% → {:.1}%, composed {:.1}% → {:.1}%",
+        "{how} (observed {:.1}% at {a} → {:.1}% at {to}, composed {:.1}% → {:.1}%",
         100.0 * d.observed_before,
         100.0 * d.observed_after,
         100.0 * d.composed_before,

@@ -24,9 +24,9 @@ pub enum Outcome {
     Emergent,
     /// A question found a departure that is not a rise (a drop, a task below its composition).
     NotSmooth,
-    /// The task departs from the composition of independent subtasks by a factor that does
-    /// not change with scale: dependent subtasks, no evidence of emergence.
-    Dependent,
+    /// The task rises above the composition of independent subtasks, but a dependence
+    /// between subtasks that does not change with scale fits as well as a jump.
+    Departs,
     /// Every question that could be tested did not reject (which is not a finding).
     NoEvidence,
     /// No question could be tested.
@@ -88,8 +88,8 @@ fn headline(jumps: &JumpQuestion, composition: &CompositionQuestion) -> (Outcome
     if !found.is_empty() {
         return (Outcome::NotSmooth, format!("not smooth: {}", found.join("; ")));
     }
-    if composition.outcome == CompositionOutcome::Dependent {
-        return (Outcome::Dependent, composition.text.clone());
+    if composition.outcome == CompositionOutcome::Departs {
+        return (Outcome::Departs, composition.text.clone());
     }
     let mut powers = Vec::new();
     if jumps.outcome == JumpOutcome::NoEvidence {

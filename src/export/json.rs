@@ -252,6 +252,7 @@ fn beyond(q: &CompositionQuestion, t: &BeyondTest, p_adjusted: Option<f64>) -> V
             "between_params": [d.sizes.0, d.sizes.1],
             "log10_tau": d.tau,
             "delta": d.delta,
+            "after_model": q.models.get(d.to),
             "rate_before": d.before,
             "rate_after": d.after,
             "observed_before": d.observed_before,

@@ -174,7 +174,11 @@ fn simulated_items_show_the_independence_check() {
     }
     // The joint outcome is the task-level series the verdict tests composition against.
     assert!(summary["series"].as_array().unwrap().iter().any(|s| s["kind"] == "task"));
-    assert_eq!(summary["verdicts"][0]["observation"], "task-level");
+    let composition = &summary["verdicts"][0]["composition"];
+    assert_eq!(composition["observation"], "task-level");
+    // The items' dependence lifts the joint rate above the product at every size; it does
+    // not change with scale, so it is not emergence (issue 14).
+    assert_ne!(summary["verdicts"][0]["outcome"], "emergent", "{composition:#}");
 }
 
 #[test]

@@ -93,11 +93,16 @@ fn seed_composed_model_passes_its_holdout_and_forecasts_fifty_percent() {
     // Each subtask must reach 0.5^(1/5) = 87.1%; on the seed's trend that is far past 1T.
     assert!(f64_of(&half["crossing"]["at"]["log10"]) > 12.0);
     // Issue 14: without a task-level row there is nothing to test the composition against,
-    // and the subtasks themselves show no jump, with the power to see one.
+    // and the subtasks themselves show no jump, with the power to see one: "no evidence
+    // against composition", with that power.
     let verdict = &verdicts(&summary)[0];
-    assert_eq!(verdict["outcome"], "insufficient", "{verdict:#}");
-    assert_eq!(verdict["observation"], "composed-subtasks");
-    assert!(verdict["verdict"].as_str().unwrap_or("").contains("no task-level rows"));
+    assert_eq!(verdict["outcome"], "no-evidence", "{verdict:#}");
+    let text = verdict["verdict"].as_str().unwrap_or("");
+    assert!(text.starts_with("no evidence against composition (power to detect a +10-point jump"), "{text}");
+    let composition = &verdict["composition"];
+    assert_eq!(composition["outcome"], "insufficient", "{composition:#}");
+    assert_eq!(composition["observation"], "composed-subtasks");
+    assert!(composition["verdict"].as_str().unwrap_or("").contains("no task-level rows"));
     let jumps = &verdict["subtask_jumps"];
     assert_eq!(jumps["outcome"], "no-evidence", "{jumps:#}");
     assert!(f64_of(&jumps["power"]) > 0.5, "{jumps:#}");
@@ -123,13 +128,23 @@ fn a_task_level_jump_is_not_explained() {
     let summary = wd.summary();
     let verdict = &verdicts(&summary)[0];
     assert_eq!(verdict["outcome"], "emergent", "{verdict:#}");
-    assert_eq!(
-        verdict["verdict"],
-        "emergent: the task-level score jumps beyond its composed subtasks at toy-1T"
+    let composition = &verdict["composition"];
+    assert_eq!(composition["outcome"], "emergent", "{composition:#}");
+    assert_eq!(composition["observation"], "task-level");
+    // The subtasks stay at 40% → 60% (composed 1% → 7.8%), the task reaches 62% at toy-1T:
+    // beyond independent subtasks and beyond any constant dependence between them.
+    for test in ["independent", "beyond_dependence"] {
+        let t = &composition[test];
+        assert!(f64_of(&t["p_adjusted"]) < 0.05, "{t:#}");
+        assert!(f64_of(&t["break"]["delta"]) > 0.0);
+        assert_eq!(t["break"]["after_model"], "toy-1T");
+    }
+    let text = composition["verdict"].as_str().unwrap_or("");
+    assert!(
+        text.starts_with("emergent: the task-level score starts rising faster than its composed subtasks"),
+        "{text}"
     );
-    assert_eq!(verdict["observation"], "task-level");
-    assert!(f64_of(&verdict["p_adjusted"]) < 0.05);
-    assert_eq!(verdict["largest_residual"]["model"], "toy-1T");
+    assert!(text.contains("62.0% at toy-1T"), "{text}");
 }
 
 #[test]
@@ -139,10 +154,11 @@ fn a_task_level_row_at_the_composition_is_no_evidence_with_its_power() {
     let summary = wd.summary();
     let verdict = &verdicts(&summary)[0];
     assert_eq!(verdict["outcome"], "no-evidence", "{verdict:#}");
-    let text = verdict["verdict"].as_str().unwrap_or("");
-    assert!(text.starts_with("no evidence against composition (power "), "{text}");
-    assert!(f64_of(&verdict["p_value"]) > 0.2);
-    assert!((0.0..=1.0).contains(&f64_of(&verdict["power"])));
+    let composition = &verdict["composition"];
+    let text = composition["verdict"].as_str().unwrap_or("");
+    assert!(text.starts_with("no evidence against composition (adjusted p = "), "{text}");
+    assert!(f64_of(&composition["independent"]["p_value"]) > 0.2);
+    assert!((0.0..=1.0).contains(&f64_of(&composition["power"])));
 }
 
 #[test]
@@ -157,7 +173,9 @@ fn without_counts_there_are_no_intervals_and_the_json_says_why() {
     assert!(sub["ci_note"].as_str().unwrap_or("").contains("--n"));
     let verdict = &verdicts(&summary)[0];
     assert_eq!(verdict["outcome"], "insufficient");
-    assert!(verdict["verdict"].as_str().unwrap_or("").starts_with("insufficient data: no task-level rows"));
+    assert!(verdict["verdict"].as_str().unwrap_or("").starts_with("insufficient data: "));
+    let composition = &verdict["composition"]["verdict"];
+    assert!(composition.as_str().unwrap_or("").starts_with("insufficient data: no task-level rows"));
     let jumps = &verdict["subtask_jumps"]["verdict"];
     assert!(jumps.as_str().unwrap_or("").contains("no item counts"), "{jumps}");
     // Fits need no counts.
@@ -262,6 +280,7 @@ fn verdicts_are_adjusted_together_across_the_run_with_fdr_family_run() {
     assert_eq!(s["outcome"], "no-evidence");
     // Benjamini–Hochberg with m = 2: the smaller p is doubled, the larger kept
     // (statsmodels fdr_bh, tests/reference/multitest_reference.py for the method).
+    let (j, s) = (&j["composition"]["independent"], &s["composition"]["independent"]);
     let (pj, ps) = (f64_of(&j["p_value"]), f64_of(&s["p_value"]));
     assert!(pj < ps);
     assert!((f64_of(&j["p_adjusted"]) - (2.0 * pj).min(ps)).abs() < 1e-15);
@@ -290,7 +309,7 @@ fn issue_14_unrelated_tasks_do_not_change_a_tasks_outcome() {
         v
     };
     let (a, c) = (verdict_of(&alone), verdict_of(&crowded));
-    for key in ["outcome", "p_value", "p_adjusted", "verdict", "power"] {
+    for key in ["outcome", "verdict", "composition"] {
         assert_eq!(a[key], c[key], "{key}");
     }
     assert_eq!(a["subtask_jumps"], c["subtask_jumps"]);

@@ -87,7 +87,10 @@ pub struct Departure {
     pub tau: f64,
     /// The break on the logit scale: > 0 the task rises beyond its composition.
     pub delta: f64,
-    /// The alternative's fitted task-level rates at the two sizes of `between`.
+    /// The index of the "after" size: `between.1` for a jump; the largest size for a hinge,
+    /// whose departure grows with size.
+    pub to: usize,
+    /// The alternative's fitted task-level rates at `between.0` and at `to`.
     pub before: f64,
     pub after: f64,
     /// The observed task-level rates there.
@@ -359,11 +362,16 @@ pub fn beyond_test(
     let (cand, design) = &model.alternatives[best];
     let fit = &observed.alternatives[best];
     let rates = sigmoid_rates(design.eta(&fit.beta).zip(&observed.offset).map(|(e, o)| e + o));
-    let (j0, j1) = cand.between;
+    let j0 = cand.between.0;
+    let j1 = match cand.kind {
+        BreakKind::Jump => cand.between.1,
+        BreakKind::Hinge => model.task_x.len() - 1,
+    };
     let strongest = Departure {
         kind: cand.kind,
         between: cand.between,
-        sizes: (10f64.powf(model.task_x[j0]), 10f64.powf(model.task_x[j1])),
+        sizes: (10f64.powf(model.task_x[j0]), 10f64.powf(model.task_x[cand.between.1])),
+        to: j1,
         tau: cand.tau,
         delta: fit.beta[design.columns - 1],
         before: rates[j0],
