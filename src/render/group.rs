@@ -4,8 +4,11 @@ use plotters::style::RGBColor;
 
 use super::chart::{Figure, Line, Panel, RefLine, Scale, Stroke};
 use super::{surface, theme};
+use crate::analyze::breaks::BreakKind;
+use crate::analyze::composition::CompositionOutcome;
 use crate::analyze::independence::IndependenceCheck;
-use crate::analyze::{AnalyzeOptions, Outcome, Series, SeriesKind, XAxis};
+use crate::analyze::jumps::JumpOutcome;
+use crate::analyze::{AnalyzeOptions, Outcome, Series, SeriesKind, Verdict, XAxis};
 use crate::compose::{Group, GroupKey, OperatorKind};
 use crate::report::Report;
 
@@ -199,6 +202,47 @@ pub fn detection_floor(compounds: &[&Series]) -> Option<RefLine> {
 }
 
 /// The chance level given with `--chance`, as a reference line.
+/// A vertical line where the verdict found a break: a subtask's (question 1) or the task's
+/// beyond its composed subtasks (question 2), at the break's τ.
+fn break_lines(v: &Verdict) -> Vec<RefLine> {
+    let mut out = Vec::new();
+    if let Some(q) =
+        v.jumps.as_ref().filter(|q| matches!(q.outcome, JumpOutcome::Emergent | JumpOutcome::NotSmooth))
+    {
+        if let Some(Ok(t)) = q.strongest.map(|i| &q.series[i].test) {
+            let who =
+                q.strongest.and_then(|i| q.series[i].subtask.clone()).unwrap_or_else(|| "task-level".into());
+            out.push(RefLine {
+                at: 10f64.powf(t.strongest.tau),
+                label: format!("break in {who} ({})", kind_name(t.strongest.kind)),
+                color: theme::GREY,
+            });
+        }
+    }
+    if let Some(q) = v.composition.as_ref().filter(|q| {
+        matches!(
+            q.outcome,
+            CompositionOutcome::Emergent | CompositionOutcome::Departs | CompositionOutcome::FallsShort
+        )
+    }) {
+        if let Some(t) = &q.test {
+            out.push(RefLine {
+                at: 10f64.powf(t.strongest.tau),
+                label: format!("task-level vs composed subtasks ({})", kind_name(t.strongest.kind)),
+                color: theme::GREY,
+            });
+        }
+    }
+    out
+}
+
+fn kind_name(kind: BreakKind) -> &'static str {
+    match kind {
+        BreakKind::Jump => "jump",
+        BreakKind::Hinge => "hinge",
+    }
+}
+
 pub fn chance_line(options: &AnalyzeOptions) -> Option<RefLine> {
     options.chance.map(|c| RefLine {
         at: c,
@@ -267,6 +311,8 @@ pub fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'stat
         let notes = coincidence_notes(&lines);
         let mut panel = Panel::over_params(Scale::Percent, y_label.clone(), lines);
         panel.hlines.extend(chance_line(options));
+        let verdict = report.analysis.verdicts.iter().find(|v| v.key == g.key);
+        panel.vlines.extend(verdict.map(break_lines).unwrap_or_default());
         charts.push(("subtasks", single(format!("{}: subtask scores", key.task), panel, notes)));
     }
     if !rate_compounds.is_empty() {
