@@ -86,6 +86,9 @@ pub struct Verdict {
     pub power: Option<f64>,
     /// Question 1: does a subtask (or the task-level score) itself jump?
     pub jumps: Option<JumpQuestion>,
+    /// Question 3 (`--pair`): is the jump an artefact of the metric? One per pair asked of
+    /// this group; None when no `--pair` names it.
+    pub artefact: Option<Vec<super::artefact::ArtefactQuestion>>,
 }
 
 /// One verdict per group with subtasks, p-values adjusted together.
@@ -168,6 +171,7 @@ fn insufficient(g: &Group, o: &AnalyzeOptions, observation: Option<Observation>,
         largest_residual: None,
         power: None,
         jumps: None,
+        artefact: None,
     }
 }
 
@@ -321,6 +325,7 @@ fn judge(series: &[Series], g: &Group, o: &AnalyzeOptions) -> Verdict {
         largest_residual,
         power,
         jumps: None,
+        artefact: None,
     }
 }
 

@@ -420,6 +420,9 @@ fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         if let Some(q) = &v.jumps {
             writeln!(w, "    subtasks: {}", q.text)?;
         }
+        for q in v.artefact.iter().flatten() {
+            writeln!(w, "    {} vs {}: {}", q.strict.name, q.continuous.name, q.text)?;
+        }
     }
     Ok(())
 }
