@@ -180,6 +180,8 @@ pub struct SideReport {
     /// `binomial` (counts in the input) or `pseudo-binomial`.
     pub counts: &'static str,
     pub score_normalized: Option<f64>,
+    /// Why there is no score, or which sizes were merged.
+    pub note: Option<String>,
     pub test: Result<BreakTest, String>,
     pub p_adjusted: Option<f64>,
     /// Models on either side of the strongest break.
@@ -274,11 +276,14 @@ fn test_side(side: &Side, chance: f64, o: &PairOptions, seed: u64, power: bool) 
         (name(t.strongest.between.0), name(t.strongest.between.1))
     });
     let values: Vec<f64> = side.points.iter().map(|p| p.value).collect();
+    let params: Vec<f64> = side.points.iter().map(|p| p.params).collect();
+    let scores = score_series(&params, &values, side.higher_is_better);
     SideReport {
         name: side.name.clone(),
         higher_is_better: side.higher_is_better,
         counts: if side.points.iter().all(|p| p.correct.is_some()) { "binomial" } else { "pseudo-binomial" },
-        score_normalized: side.score(&values),
+        score_normalized: scores.normalized,
+        note: scores.note,
         test: test.map(|(_, t)| t),
         p_adjusted: None,
         between,
@@ -307,8 +312,10 @@ fn test_pair(
         })
         .collect();
     let difference = s.score_normalized.zip(c.score_normalized).map(|(a, b)| a - b);
-    // Half the replicates undefined (flat draws): the interval would mislead.
-    let enough = difference.is_some() && d.len() * 2 >= o.replicates.max(1);
+    // Half the replicates undefined (flat draws): the interval would mislead. The observed
+    // difference may be undefined while the draws are not: a STRICT series flat at 0 over
+    // most sizes has an unbounded score (median step 0), its posterior draws do not.
+    let enough = d.len() * 2 >= o.replicates.max(1);
     let p_value = enough.then(|| (1 + d.iter().filter(|&&v| v <= 0.0).count()) as f64 / (d.len() + 1) as f64);
     let q = ArtefactQuestion {
         strict: s,
@@ -366,17 +373,21 @@ fn conclude(t: Tested, strict: &Side, o: &PairOptions) -> ArtefactQuestion {
     let insufficient = |why: String| (ArtefactOutcome::Insufficient, format!("insufficient data: {why}"));
     let strict_jump = format!("{} breaks{} ({})", sn, q.strict.where_phrase(), q.strict.p_phrase());
     let significant = q.p_adjusted.is_some_and(|pa| pa < alpha);
+    let ci = q.difference_ci.map_or_else(String::new, |(lo, hi)| format!(" [{lo:.2}, {hi:.2}]"));
     let diff = match (q.difference, q.p_value, q.p_adjusted) {
         (Some(d), Some(p), Some(pa)) => {
-            let ci = q.difference_ci.map_or_else(String::new, |(lo, hi)| format!(" [{lo:.2}, {hi:.2}]"));
             format!("{scores}, difference {d:.2}{ci}, {}, adjusted {}", p_eq(p), p_text(pa))
         }
-        _ => format!("{scores}; the difference has no bootstrap p (a flat series, or most draws flat)"),
+        (None, Some(p), Some(pa)) => format!(
+            "observed difference undefined ({}), bootstrap difference{ci}, {}, adjusted {}",
+            q.strict.note.clone().or(q.continuous.note.clone()).unwrap_or_default(),
+            p_eq(p),
+            p_text(pa)
+        ),
+        _ => format!("{scores}; the difference has no bootstrap p (most draws flat)"),
     };
     (q.outcome, q.text) = if let (Err(e), Err(_)) = (&q.strict.test, &q.continuous.test) {
         insufficient(format!("neither metric can be tested: {e}"))
-    } else if q.difference.is_none() {
-        insufficient(format!("the emergence scores cannot be compared: {diff}"))
     } else if q.continuous.jumps(alpha) {
         (
             ArtefactOutcome::Persists,
@@ -406,6 +417,10 @@ fn conclude(t: Tested, strict: &Side, o: &PairOptions) -> ArtefactQuestion {
                 q.continuous.p_phrase()
             ),
         )
+    } else if q.p_value.is_none() {
+        insufficient(format!(
+            "{sn} shows no upward break and the emergence scores cannot be compared: {diff}"
+        ))
     } else {
         if o.power && q.strict.test.is_ok() {
             let again = test_side(strict, o.chance, o, t.seeds.0, true);
@@ -566,6 +581,7 @@ fn unanswered(j: &Job, why: String) -> ArtefactQuestion {
         higher_is_better: metric_higher_is_better(name),
         counts: "binomial",
         score_normalized: None,
+        note: None,
         test: Err(why.clone()),
         p_adjusted: None,
         between: None,

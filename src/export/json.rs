@@ -277,6 +277,7 @@ fn artefact_side(s: &SideReport) -> Value {
         "higher_is_better": s.higher_is_better,
         "counts": s.counts,
         "emergence_score_normalized": s.score_normalized,
+        "emergence_score_note": s.note,
         "break_test": test,
     })
 }
