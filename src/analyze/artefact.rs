@@ -145,13 +145,19 @@ impl Side {
             .map(|p| match p.correct {
                 Some(k) => CellPosterior::new(p.n, k as f64).draw(rng),
                 None => {
-                    let m = (p.value * p.n as f64 + 0.5) / (p.n as f64 + 1.0);
                     let z: f64 = StandardNormal.sample(rng);
-                    (p.value + z * (m * (1.0 - m) / p.n as f64).sqrt()).clamp(0.0, 1.0)
+                    (p.value + z * bhatia_davis_sd(p.value, p.n)).clamp(0.0, 1.0)
                 }
             })
             .collect()
     }
+}
+
+/// The largest standard deviation a mean of n scores in [0, 1] with mean `value` can have
+/// (Bhatia–Davis), the mean shrunk to (n·value + ½)/(n + 1) so that 0 and 1 keep some.
+fn bhatia_davis_sd(value: f64, n: u64) -> f64 {
+    let m = (value * n as f64 + 0.5) / (n as f64 + 1.0);
+    (m * (1.0 - m) / n as f64).sqrt()
 }
 
 /// Draws of both sides: replicate b → (STRICT values, CONTINUOUS values), point-aligned.
@@ -782,5 +788,114 @@ fn p_eq(p: f64) -> String {
         "p < 0.001".to_string()
     } else {
         format!("p = {p:.3}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Reference values: tests/reference/artefact_reference.py (numpy), artefact_reference.txt.
+    use super::*;
+    use crate::compose::Model;
+    use approx::assert_relative_eq;
+
+    fn side(name: &str, higher_is_better: bool, values: &[f64], counts: bool) -> Side {
+        let points = values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let params = 1e8 * 4f64.powi(i as i32);
+                let correct = counts.then(|| (v * 300.0).round() as u64);
+                SidePoint { model: format!("m{i}"), params, x: params.log10(), value: v, n: 300, correct }
+            })
+            .collect();
+        Side { name: name.into(), higher_is_better, points }
+    }
+
+    #[test]
+    fn pairs_parse_and_reject_what_is_not_two_names() {
+        let p: MetricPair = " exact_match = edit_distance ".parse().expect("valid");
+        assert_eq!((p.strict.as_str(), p.continuous.as_str()), ("exact_match", "edit_distance"));
+        assert!("exact_match".parse::<MetricPair>().is_err());
+        assert!("acc=acc".parse::<MetricPair>().is_err());
+        assert!("=mean".parse::<MetricPair>().is_err());
+    }
+
+    #[test]
+    fn lower_is_better_metrics_are_known_by_name() {
+        for m in ["tc_brier", "edit_distance", "word_perplexity", "loss", "bits_per_byte", "ter"] {
+            assert!(!metric_higher_is_better(m), "{m}");
+        }
+        for m in ["exact_match", "acc", "acc_norm", "f1", "bleu", "interest"] {
+            assert!(metric_higher_is_better(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn scores_counts_and_variance_bound_match_the_reference() {
+        let strict = side("exact_match", true, &[0.0, 0.01, 0.02, 0.1, 0.4, 0.8], true);
+        let edit = side("edit_distance", false, &[0.9, 0.8, 0.65, 0.5, 0.3, 0.15], false);
+        let values = |s: &Side| s.points.iter().map(|p| p.value).collect::<Vec<_>>();
+        // Reference: strict_normalized 2, edit_normalized 0.99999999999999978, difference 1.
+        let (a, b) = (strict.score(&values(&strict)).unwrap(), edit.score(&values(&edit)).unwrap());
+        assert_relative_eq!(a, 2.0, max_relative = 1e-12);
+        assert_relative_eq!(b, 0.99999999999999978, max_relative = 1e-12);
+        // Reference: edit_pseudo_count:0..5 (goodness 1 − value, of 300).
+        assert_eq!(edit.counts().1, vec![30, 60, 105, 150, 210, 255]);
+        // Reference: bhatia_davis_sd at 0, 0.15, 0.5 with n = 300.
+        assert_relative_eq!(bhatia_davis_sd(0.0, 300), 0.0023511488090323528, max_relative = 1e-12);
+        assert_relative_eq!(bhatia_davis_sd(0.15, 300), 0.020681118716207907, max_relative = 1e-12);
+        assert_relative_eq!(bhatia_davis_sd(0.5, 300), 0.028867513459481291, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn shared_subtasks_are_pooled_over_their_items() {
+        let key = |metric: &str| GroupKey {
+            task: "t".into(),
+            family: "f".into(),
+            metric: metric.into(),
+            shots: None,
+        };
+        let cell =
+            |value: f64, n: u64, correct: Option<u64>| Some(Cell { value, n: Some(n), correct, line: 2 });
+        let group = |metric: &str, cells: Vec<Vec<Option<Cell>>>| Group {
+            key: key(metric),
+            models: vec![Model { name: "m".into(), params: 1e9, flops: None }],
+            subtasks: vec!["a".into(), "b".into()],
+            cells,
+            task_level: None,
+            compounds: Vec::new(),
+        };
+        let gs = group("exact_match", vec![vec![cell(0.12, 100, Some(12))], vec![cell(0.15, 200, Some(30))]]);
+        let gc = group("edit_distance", vec![vec![cell(0.4, 100, None)], vec![cell(0.25, 200, None)]]);
+        let (s, c, series) = metric_sides(&gs, &gc, &AnalyzeOptions::default()).expect("sides");
+        assert_eq!(series, "subtasks pooled: a, b");
+        // Reference: pooled_strict_rate 0.14 (42 of 300), pooled_continuous 0.3.
+        assert_eq!((s.points[0].n, s.points[0].correct), (300, Some(42)));
+        assert_relative_eq!(s.points[0].value, 0.14000000000000001, max_relative = 1e-12);
+        assert_relative_eq!(c.points[0].value, 0.29999999999999999, max_relative = 1e-12);
+        assert_eq!(c.points[0].correct, None);
+    }
+
+    #[test]
+    fn a_pair_is_reproducible_and_a_step_in_both_persists() {
+        let o = PairOptions { alpha: 0.05, level: 0.95, chance: 0.0, replicates: 400, power: false };
+        let strict = side("exact_match", true, &[0.002, 0.003, 0.002, 0.6, 0.61, 0.6], true);
+        let edit = side("edit_distance", false, &[0.7, 0.69, 0.7, 0.1, 0.11, 0.1], false);
+        let a = judge_pair(&strict, &edit, None, &o, 7);
+        assert_eq!(a, judge_pair(&strict, &edit, None, &o, 7));
+        assert_eq!(a.outcome, ArtefactOutcome::Persists, "{}", a.text);
+        assert!(a
+            .text
+            .starts_with("persists under edit_distance: edit_distance itself jumps between m2 and m3"));
+    }
+
+    #[test]
+    fn a_strict_metric_that_cannot_be_tested_says_why() {
+        let o = PairOptions { alpha: 0.05, level: 0.95, chance: 0.0, replicates: 200, power: false };
+        let strict = side("exact_match", true, &[0.1, 0.2, 0.3], true);
+        let edit = side("edit_distance", false, &[0.5, 0.4, 0.3], false);
+        let a = judge_pair(&strict, &edit, None, &o, 1);
+        assert_eq!(a.outcome, ArtefactOutcome::Insufficient);
+        assert!(a.text.starts_with("insufficient data: neither metric can be tested"), "{}", a.text);
     }
 }
