@@ -26,10 +26,12 @@
 //!   scores of the same outputs, positively correlated, so independent draws overstate
 //!   Var(D): conservative again.
 //!
-//! Outcomes: no upward break under STRICT → "no jump under STRICT to explain" (with the
-//! break test's power). STRICT jumps and CONTINUOUS jumps too → "persists under
-//! CONTINUOUS". STRICT jumps, CONTINUOUS does not, and D > 0 → "metric artefact". STRICT
-//! jumps and neither → "no evidence either way": a non-rejection is never a finding. Each
+//! Outcomes, in this order: CONTINUOUS breaks upward → "persists under CONTINUOUS" (the
+//! ability itself jumps). Else D > 0 → "metric artefact: abrupt under STRICT, smooth under
+//! CONTINUOUS". Else STRICT breaks upward → "no evidence either way". Else "no jump under
+//! STRICT to explain" (with the break test's power). Abruptness is judged by D, not by
+//! STRICT's break test alone: p^L of a logistic p is concave on the logit scale, so exact
+//! match rarely shows as an upward break there. A non-rejection is never a finding; each
 //! outcome needs every test it names to reject (an intersection–union test, Berger 1982,
 //! Technometrics 24(4)); the three p-values of every pair in a family (`--fdr-family`)
 //! are adjusted together by Benjamini–Hochberg.
