@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::analyze::artefact::MetricPair;
 use crate::analyze::{AnalyzeOptions, CiMethod, FdrFamily, XAxis, DEFAULT_SEED};
 use crate::cmd::analyze::AnalyzeConfig;
 use crate::compose::Operator;
@@ -25,7 +26,9 @@ Examples:
 
   emerge analyze datasets/pythia-lm-eval-0.3 --chance 0.25 --bootstrap 200 --out pythia/
 
-  emerge analyze items.csv --out items-out/";
+  emerge analyze items.csv --out items-out/
+
+  emerge analyze mirage.csv --pair exact_match=edit_distance --n 300";
 
 /// Shown at the end of `emerge power --help`.
 const POWER_EXAMPLES: &str = "\
@@ -272,6 +275,22 @@ pub struct AnalyzeArgs {
         verbatim_doc_comment
     )]
     pub fdr_family: FdrFamily,
+
+    /// Is the jump an artefact of the metric? (repeatable) [default: none]
+    ///
+    /// STRICT=CONTINUOUS names the same outputs scored two ways: two metrics of one task
+    /// in the input (exact_match=edit_distance, accuracy=tc_brier), or two --compose
+    /// operators (all=mean). Compares how abruptly each rises with model size (break test
+    /// and normalised emergence score, bootstrap difference). Metric names with brier,
+    /// distance, edit, loss, perplexity or error in them are taken as lower-is-better.
+    #[arg(
+        long = "pair",
+        value_name = "STRICT=CONTINUOUS",
+        help = "Is the jump an artefact of the metric? STRICT=CONTINUOUS, e.g. exact_match=edit_distance or all=mean (repeatable)",
+        help_heading = "Statistics",
+        verbatim_doc_comment
+    )]
+    pub pairs: Vec<MetricPair>,
 }
 
 /// How many items an evaluation needs to see a small success rate.
@@ -448,6 +467,7 @@ impl AnalyzeArgs {
             verdict_op: self.verdict_op,
             progress: !self.quiet,
             fdr_family: self.fdr_family,
+            pairs: self.pairs,
         };
         AnalyzeConfig {
             input: self.input,

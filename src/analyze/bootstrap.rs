@@ -401,6 +401,40 @@ fn model_patterns(g: &Group, m: usize, j: &JointCounts) -> Result<Patterns, Stri
     Ok(remapped)
 }
 
+/// A group's rows drawn exactly as [`bootstrap_group`] draws them (items whole where the
+/// input has them), for a test that reads two compounds off the same draws (question 3).
+pub struct RowDraws {
+    draws: Draws,
+    rows: usize,
+    /// [`JEFFREYS_POSTERIOR`] or [`ITEM_BAYESIAN_BOOTSTRAP`].
+    pub method: &'static str,
+}
+
+impl RowDraws {
+    pub fn new(g: &Group, joint: &[JointCounts], common_n: Option<u64>) -> Self {
+        let rows = observed_rows(g).len();
+        match item_posteriors(g, joint) {
+            Ok(Some(items)) => RowDraws { draws: Draws::Items(items), rows, method: ITEM_BAYESIAN_BOOTSTRAP },
+            _ => RowDraws {
+                draws: Draws::Cells(cell_posteriors(g, common_n)),
+                rows,
+                method: JEFFREYS_POSTERIOR,
+            },
+        }
+    }
+
+    /// One draw of every row (subtasks, task-level row, compounds) for every model,
+    /// row-major; NaN where absent.
+    pub fn draw(&self, g: &Group, rng: &mut ChaCha8Rng) -> Vec<f64> {
+        replicate(g, &self.draws, rng, self.rows)
+    }
+
+    /// The row of compound `ci`.
+    pub fn compound_row(g: &Group, ci: usize) -> usize {
+        g.cells.len() + usize::from(g.task_level.is_some()) + ci
+    }
+}
+
 /// One replicate: every row's value for every model, flattened row-major (NaN = absent).
 fn replicate(g: &Group, draws: &Draws, rng: &mut ChaCha8Rng, rows: usize) -> Vec<f64> {
     let models = g.models.len();

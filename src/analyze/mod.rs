@@ -2,8 +2,10 @@
 //! subtask, task-level score and compound) and measures each: emergence scores, gain
 //! from the smallest to the largest model, and, for the strict product, the
 //! per-subtask rate it implies; then [`stats`] adds intervals, curve fits, composed
-//! models and forecasts, and [`verdict`] a verdict per group ([`analyze`] reads in that order).
+//! models and forecasts, and [`verdict`] a verdict per group, [`jumps`] and [`artefact`] its
+//! questions 1 and 3 ([`analyze`] reads in that order).
 
+pub mod artefact;
 mod bootstrap;
 pub mod breaks;
 mod composed;
@@ -176,6 +178,7 @@ pub fn analyze(composition: Composition, joint: &[JointCounts], options: &Analyz
     stats::add_composed_models(&mut analysis, joint);
     stats::add_forecasts(&mut analysis);
     analysis.verdicts = verdict::judge_all(&analysis, options);
+    artefact::attach(&mut analysis.verdicts, &analysis.groups, joint, options);
     analysis.independence = independence::check_all(joint, options.confidence);
     analysis
 }

@@ -58,6 +58,8 @@ pub struct AnalyzeOptions {
     pub progress: bool,
     /// Which verdicts' p-values are adjusted together (`--fdr-family`).
     pub fdr_family: FdrFamily,
+    /// `--pair STRICT=CONTINUOUS`: the verdict's question 3 for each.
+    pub pairs: Vec<super::artefact::MetricPair>,
 }
 
 /// The family of tests within which Benjamini–Hochberg controls the false discovery rate.
@@ -88,6 +90,7 @@ impl Default for AnalyzeOptions {
             verdict_op: "all".parse().expect("`all` is a valid operator"),
             progress: false,
             fdr_family: FdrFamily::Task,
+            pairs: Vec::new(),
         }
     }
 }

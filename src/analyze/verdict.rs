@@ -45,6 +45,9 @@ pub struct Verdict {
     pub jumps: Option<JumpQuestion>,
     /// Question 2 with task-level rows: does the task jump beyond its composed subtasks?
     pub composition: Option<CompositionQuestion>,
+    /// Question 3 (`--pair`): is the jump an artefact of the metric? One per pair asked of
+    /// this group; None when no `--pair` names it.
+    pub artefact: Option<Vec<super::artefact::ArtefactQuestion>>,
 }
 
 /// One verdict per group with subtasks; every question's p-values adjusted within its
@@ -65,6 +68,7 @@ pub fn judge_all(a: &Analysis, o: &AnalyzeOptions) -> Vec<Verdict> {
                 text,
                 jumps: Some(jumps),
                 composition: Some(composition),
+                artefact: None,
             }
         })
         .collect()

@@ -31,6 +31,8 @@ pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report
 
     let dataset = ingest::read(&config.input, &config.ingest)?;
     let composition = compose::compose(&dataset, &config.operators);
+    analyze::artefact::check_pairs(&composition.groups, &config.stats.pairs)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", config.input))?;
     let analysis = analyze::analyze(composition, &dataset.joint, &config.stats);
     let report = Report::new(&dataset, &config.operators, analysis);
 

@@ -6,6 +6,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 use super::{encode_error, Exporter};
+use crate::analyze::artefact::{ArtefactQuestion, SideReport};
 use crate::analyze::breaks::BeyondTest;
 use crate::analyze::composition::CompositionQuestion;
 use crate::analyze::fit::{FittedCurve, HoldoutCheck};
@@ -219,6 +220,7 @@ fn verdict(v: &Verdict) -> Value {
         "verdict": v.text,
         "subtask_jumps": v.jumps.as_ref().map(jumps),
         "composition": v.composition.as_ref().map(composition),
+        "metric_artefact": v.artefact.as_ref().map(|qs| qs.iter().map(artefact).collect::<Vec<_>>()),
     })
 }
 
@@ -260,6 +262,57 @@ fn beyond(q: &CompositionQuestion, t: &BeyondTest, p_adjusted: Option<f64>) -> V
             "composed_before": d.composed_before,
             "composed_after": d.composed_after,
         },
+    })
+}
+
+/// Question 3 of the verdict (`--pair`): per pair, both sides' break tests and the
+/// difference of their normalised emergence scores.
+fn artefact(q: &ArtefactQuestion) -> Value {
+    json!({
+        "strict": q.strict.name,
+        "continuous": q.continuous.name,
+        "series": q.series,
+        "outcome": q.outcome,
+        "verdict": q.text,
+        "statistic": "difference of normalised emergence scores, strict - continuous",
+        "difference": q.difference,
+        "difference_ci": q.difference_ci.map(|(a, b)| [a, b]),
+        "p_value": q.p_value,
+        "p_adjusted": q.p_adjusted,
+        "replicates": q.replicates,
+        "draws": q.draws,
+        "power": q.power,
+        "strict_side": artefact_side(&q.strict),
+        "continuous_side": artefact_side(&q.continuous),
+    })
+}
+
+fn artefact_side(s: &SideReport) -> Value {
+    let test = match &s.test {
+        Err(why) => json!({ "tested": false, "note": why }),
+        Ok(t) => json!({
+            "tested": true,
+            "statistic": t.statistic,
+            "p_value": t.p_value,
+            "p_adjusted": s.p_adjusted,
+            "replicates": t.replicates,
+            "break": {
+                "kind": t.strongest.kind,
+                "between_models": s.between.as_ref().map(|(a, b)| [a, b]),
+                "between_params": [t.strongest.sizes.0, t.strongest.sizes.1],
+                "delta": t.strongest.delta,
+                "rate_before": t.strongest.before,
+                "rate_after": t.strongest.after,
+            },
+        }),
+    };
+    json!({
+        "metric": s.name,
+        "higher_is_better": s.higher_is_better,
+        "counts": s.counts,
+        "emergence_score_normalized": s.score_normalized,
+        "emergence_score_note": s.note,
+        "break_test": test,
     })
 }
 
@@ -315,6 +368,7 @@ fn options(o: &AnalyzeOptions) -> Value {
         "thresholds": o.thresholds,
         "verdict_op": o.verdict_op.name(),
         "fdr_family": o.fdr_family.name(),
+        "pairs": o.pairs.iter().map(|p| format!("{}={}", p.strict, p.continuous)).collect::<Vec<_>>(),
     })
 }
 

@@ -416,6 +416,9 @@ fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         if let Some(q) = &v.composition {
             writeln!(w, "    2. task-level score: {}", q.text)?;
         }
+        for q in v.artefact.iter().flatten() {
+            writeln!(w, "    {} vs {}: {}", q.strict.name, q.continuous.name, q.text)?;
+        }
     }
     Ok(())
 }

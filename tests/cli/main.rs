@@ -6,6 +6,7 @@
 //! Reference values come from `tests/reference/spine_reference.txt` and
 //! `tests/reference/emergence_reference.txt`.
 
+mod artefact;
 mod bad_inputs;
 mod formats;
 mod readme;
