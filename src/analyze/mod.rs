@@ -7,6 +7,7 @@
 mod bootstrap;
 pub mod breaks;
 mod composed;
+pub mod dependence;
 mod emergence;
 pub mod fit;
 pub mod independence;
@@ -176,6 +177,7 @@ pub fn analyze(composition: Composition, joint: &[JointCounts], options: &Analyz
     stats::add_forecasts(&mut analysis);
     analysis.verdicts = verdict::judge_all(&analysis, options);
     jumps::attach(&mut analysis.verdicts, &analysis.groups, options);
+    dependence::attach(&mut analysis.verdicts, &analysis.groups, joint, options);
     analysis.independence = independence::check_all(joint, options.confidence);
     analysis
 }

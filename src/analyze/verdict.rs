@@ -86,6 +86,8 @@ pub struct Verdict {
     pub power: Option<f64>,
     /// Question 1: does a subtask (or the task-level score) itself jump?
     pub jumps: Option<JumpQuestion>,
+    /// Question 2 with item-level data: does the subtasks' dependence rise with scale?
+    pub dependence: Option<super::dependence::DependenceQuestion>,
 }
 
 /// One verdict per group with subtasks, p-values adjusted together.
@@ -168,6 +170,7 @@ fn insufficient(g: &Group, o: &AnalyzeOptions, observation: Option<Observation>,
         largest_residual: None,
         power: None,
         jumps: None,
+        dependence: None,
     }
 }
 
@@ -321,6 +324,7 @@ fn judge(series: &[Series], g: &Group, o: &AnalyzeOptions) -> Verdict {
         largest_residual,
         power,
         jumps: None,
+        dependence: None,
     }
 }
 

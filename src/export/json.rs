@@ -6,6 +6,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 use super::{encode_error, Exporter};
+use crate::analyze::dependence::DependenceQuestion;
 use crate::analyze::fit::{FittedCurve, HoldoutCheck};
 use crate::analyze::jumps::{JumpQuestion, SeriesJump};
 use crate::analyze::{
@@ -226,7 +227,42 @@ fn verdict(v: &Verdict) -> Value {
         })),
         "power": v.power,
         "subtask_jumps": v.jumps.as_ref().map(jumps),
+        "dependence": v.dependence.as_ref().map(dependence),
     })
+}
+
+/// Question 2 with item-level data: does the subtasks' dependence rise with scale?
+fn dependence(q: &DependenceQuestion) -> Value {
+    match &q.test {
+        Err(why) => json!({ "outcome": q.outcome, "verdict": q.text, "tested": false, "note": why }),
+        Ok(t) => json!({
+            "outcome": q.outcome,
+            "verdict": q.text,
+            "tested": true,
+            "statistic": t.statistic,
+            "p_value": t.p_value,
+            "p_adjusted": q.p_adjusted,
+            "replicates": t.replicates,
+            "stopped_early": t.stopped_early,
+            "power": t.power,
+            "rho": t.rho,
+            "rise": {
+                "shape": t.shape,
+                "between_models": [&t.sizes[t.between.0].model, &t.sizes[t.between.1].model],
+                "between_params": [10f64.powf(t.sizes[t.between.0].log10_size), 10f64.powf(t.sizes[t.between.1].log10_size)],
+            },
+            "sizes": t.sizes.iter().map(|s| json!({
+                "model": s.model,
+                "log10_size": s.log10_size,
+                "items": s.items,
+                "all_correct": s.all_correct,
+                "excess": s.excess,
+                "se": s.se,
+                "expected": s.expected,
+                "left_out": s.left_out,
+            })).collect::<Vec<_>>(),
+        }),
+    }
 }
 
 /// Question 1 of the verdict: per series, the break test.

@@ -420,6 +420,9 @@ fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         if let Some(q) = &v.jumps {
             writeln!(w, "    subtasks: {}", q.text)?;
         }
+        if let Some(q) = &v.dependence {
+            writeln!(w, "    dependence: {}", q.text)?;
+        }
     }
     Ok(())
 }
