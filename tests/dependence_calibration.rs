@@ -15,7 +15,8 @@
 //!
 //!     cargo test --release --test dependence_calibration -- --ignored --nocapture
 //!
-//! (`EMERGE_DEPENDENCE_TASKS=N` for another number of tasks per setting; default 400.)
+//! (`EMERGE_DEPENDENCE_TASKS=N` for another number of tasks per setting, default 400;
+//! `EMERGE_DEPENDENCE_SETTINGS=300` for the settings whose name contains "300".)
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -174,7 +175,8 @@ fn dependence_test_calibration_full() {
     let tasks = tasks();
     let start = Instant::now();
     let mut failures = Vec::new();
-    for (i, setting) in SETTINGS.iter().enumerate() {
+    let only = std::env::var("EMERGE_DEPENDENCE_SETTINGS").unwrap_or_default();
+    for (i, setting) in SETTINGS.iter().enumerate().filter(|(_, s)| s.name.contains(&only)) {
         let t0 = Instant::now();
         let r = run(setting, tasks, 1_000 + i as u64, &opts);
         println!("{}  ({:.1} s)", report(setting, &r), t0.elapsed().as_secs_f64());

@@ -15,7 +15,10 @@
 //! that model at the size's own subtask rates ([`all_correlated`]). The alternative is
 //! that Eₛ − E⁰ₛ rises with log N. With eₛ(ρ) = Eₛ − E⁰ₛ(ρ) = ln P̂(all)ₛ − ln A(P̂ₛ; ρ):
 //!
-//! - ρ̂ minimises Σ wₛ eₛ(ρ)² over ρ ∈ [0, 1], wₛ = 1/SE(Eₛ)² (weighted least squares);
+//! - ρ̂ minimises Σ wₛ eₛ(ρ)² over ρ ∈ [0, 1] (weighted least squares), wₛ = 1/var(Eₛ)
+//!   with the delta-method variance from the size's outcome patterns (which the item
+//!   bootstrap's standard error reproduces, see the tests; a closed form can be recomputed
+//!   in every replicate below, the bootstrap cannot);
 //! - for each shape h of a rise, h = log N (a slope) or h = 1[N > τ] (a step, τ between two
 //!   sizes with at least one size before and two after, so that one odd size is not a
 //!   rise), the score statistic z_h = h̃ᵀWe / (h̃ᵀWh̃)^½ with h̃ the residual of h after the
@@ -25,14 +28,22 @@
 //! p-value: T has no standard distribution (a maximum over correlated shapes, with ρ on
 //! the boundary under independence), so it comes from a parametric bootstrap of the null
 //! fit: every replicate draws each size's items from the model with the observed subtask
-//! rates and ρ̂, refits ρ and recomputes T with the observed weights, sequentially as in
-//! Besag & Clifford (1991, Biometrika 78(2)). The calibration simulations
-//! (tests/dependence_calibration.rs) found the asymptotic normal reference for the slope
-//! alone too liberal at small joint counts; the bootstrap holds its level.
+//! rates and ρ̂, applies the size rule below, recomputes the weights, refits ρ and
+//! recomputes T, sequentially as in
+//! Besag & Clifford (1991, Biometrika 78(2)). The null distribution of T is thus the
+//! one of emerge's own model of dependence at the group's sizes, items and rates, with
+//! the boundary ρ = 0 and the estimated ρ both accounted for; its size under that model is
+//! measured in tests/dependence_calibration.rs (BENCHMARKS_dependence.md). Outside that
+//! model (say one pair of subtasks far more dependent than the others) both the null
+//! mean and the spread of Eₛ may differ, and the test is only as good as the model.
+//!
+//! Weights and the size rule must be the same in the replicates as in the data: in the
+//! calibration simulations, weights fixed at the observed ones and replicates without the
+//! size rule held the level at 2.3–2.5% instead of 5% with 300 items per size.
 //!
 //! Sizes: a size with fewer than [`MIN_JOINT`] items all correct (or fewer than that not
 //! all correct) is left out with its reason: there ln P̂(all) is dominated by the ½ and
-//! its bootstrap spread is not a standard error. At least [`MIN_SIZES`] sizes must remain:
+//! neither standard error describes it. At least [`MIN_SIZES`] sizes must remain:
 //! ρ takes one, and a rise needs two more to be told from a single odd size.
 //!
 //! Power: at the group's own sizes, items and subtask rates, against ρ raised by
@@ -49,7 +60,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::bootstrap::{group_patterns, replicate_rng, ItemPosterior};
-use super::jumps::series_seed;
+use super::jumps::{p_text, series_seed};
 use super::multitest::benjamini_hochberg;
 use super::options::FdrFamily;
 use super::verdict::Verdict;
@@ -152,20 +163,42 @@ pub struct DependenceTest {
     pub power: Option<f64>,
 }
 
-/// Per-size counts: (items, all correct, subtask correct counts).
+/// Per-size counts: items, all correct, subtask correct counts, and the delta-method
+/// variance of Eₛ.
 struct Counts {
     n: u64,
     all: u64,
     sub: Vec<u64>,
+    /// var(Eₛ) ≈ var(aᵢ)/n with item influence aᵢ = 1[all]ᵢ/P − Σⱼ yᵢⱼ/pⱼ (raw rates;
+    /// infinite when a rate is 0).
+    var: f64,
 }
 
 impl Counts {
     fn of(k: usize, patterns: &[(u64, u64)]) -> Self {
-        let full = (1u64 << k) - 1;
-        let n = patterns.iter().map(|p| p.1).sum();
+        let full = if k == 64 { u64::MAX } else { (1u64 << k) - 1 };
+        let n: u64 = patterns.iter().map(|p| p.1).sum();
         let all = patterns.iter().filter(|p| p.0 & full == full).map(|p| p.1).sum();
-        let sub = (0..k).map(|j| patterns.iter().filter(|p| p.0 >> j & 1 == 1).map(|p| p.1).sum()).collect();
-        Counts { n, all, sub }
+        let sub: Vec<u64> =
+            (0..k).map(|j| patterns.iter().filter(|p| p.0 >> j & 1 == 1).map(|p| p.1).sum()).collect();
+        let nf = n as f64;
+        let var = if all == 0 || n == 0 {
+            f64::INFINITY
+        } else {
+            let p_all = all as f64 / nf;
+            let influence = |pattern: u64| {
+                let lone: f64 = sub
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| pattern >> j & 1 == 1)
+                    .map(|(_, &x)| nf / x as f64)
+                    .sum();
+                f64::from(u8::from(pattern & full == full)) / p_all - lone
+            };
+            let mean = patterns.iter().map(|&(p, c)| influence(p) * c as f64).sum::<f64>() / nf;
+            patterns.iter().map(|&(p, c)| (influence(p) - mean).powi(2) * c as f64).sum::<f64>() / (nf * nf)
+        };
+        Counts { n, all, sub, var }
     }
 
     fn obs(&self) -> Obs {
@@ -254,27 +287,33 @@ fn shapes(x: &[f64]) -> impl Iterator<Item = Vec<f64>> + '_ {
 }
 
 /// Draws `n` items from the model (subtask rates `p`, shared with probability `r`).
-fn simulate(rng: &mut ChaCha8Rng, n: u64, p: &[f64], r: f64) -> Obs {
+fn simulate(rng: &mut ChaCha8Rng, n: u64, p: &[f64], r: f64) -> Counts {
     let k = p.len();
-    let mut sub = vec![0u64; k];
-    let mut all = 0;
+    let mut seen: HashMap<u64, u64> = HashMap::new();
+    let mut dense = vec![0u64; if k <= 12 { 1 << k } else { 0 }];
     for _ in 0..n {
         let shared: f64 = rng.random();
-        let mut every = true;
+        let mut pattern = 0u64;
         for (j, &pj) in p.iter().enumerate() {
             // One uniform decides both whether the shared one is used and, rescaled,
             // the fresh one: given u ≥ r, (u − r)/(1 − r) is uniform and independent.
             let u: f64 = rng.random();
             let v = if u < r { shared } else { (u - r) / (1.0 - r) };
-            if v < pj {
-                sub[j] += 1;
-            } else {
-                every = false;
-            }
+            pattern |= u64::from(v < pj) << j;
         }
-        all += u64::from(every);
+        match dense.get_mut(pattern as usize) {
+            Some(slot) => *slot += 1,
+            None => *seen.entry(pattern).or_default() += 1,
+        }
     }
-    Counts { n, all, sub }.obs()
+    let mut patterns: Vec<(u64, u64)> = seen.into_iter().collect();
+    patterns.extend((0u64..).zip(dense).filter(|p| p.1 > 0));
+    Counts::of(k, &patterns)
+}
+
+/// Whether a size has enough items all correct and not all correct to enter the test.
+fn informative(c: &Counts) -> bool {
+    c.all >= MIN_JOINT && c.n - c.all >= MIN_JOINT
 }
 
 /// Why a group cannot be tested.
@@ -314,7 +353,7 @@ pub fn dependence_test(
         };
         if left_out.is_none() {
             used.push(s);
-            w.push(1.0 / se.powi(2));
+            w.push(1.0 / c.var);
             x.push(size.log10_size);
             rates.push(c.sub.iter().map(|&x| x as f64 / c.n as f64).collect::<Vec<_>>());
             counts.push(c.n);
@@ -351,10 +390,21 @@ pub fn dependence_test(
     let replicate = |salt: u64, b: usize, top_r: f64| -> f64 {
         let mut rng = replicate_rng(seed ^ salt, 0, b);
         let m = rates.len();
-        let sim: Vec<Obs> = (0..m)
-            .map(|i| simulate(&mut rng, counts[i], &rates[i], if i + 2 >= m { top_r } else { r }))
-            .collect();
-        statistic(&sim, &w, &x).0
+        let (mut sim, mut ws, mut xs) = (Vec::with_capacity(m), Vec::with_capacity(m), Vec::with_capacity(m));
+        for i in 0..m {
+            let c = simulate(&mut rng, counts[i], &rates[i], if i + 2 >= m { top_r } else { r });
+            // The observed sizes passed the rule; so must the replicate's, or the replicates
+            // would lack the observed excess's selection.
+            if informative(&c) {
+                sim.push(c.obs());
+                ws.push(1.0 / c.var);
+                xs.push(x[i]);
+            }
+        }
+        if sim.len() < MIN_SIZES {
+            return f64::NEG_INFINITY;
+        }
+        statistic(&sim, &ws, &xs).0
     };
     let reaches = |t_star: f64| t_star >= t - TIE * t.abs().max(1.0);
     let (mut replicates, mut exceed) = (0, 0);
@@ -589,7 +639,7 @@ fn conclude(
         || "power not available".to_string(),
         |p| {
             format!(
-                "power {:.0}% to detect dependence rising by ρ + {} at the two largest sizes",
+                "power {:.0}% to detect ρ rising by {} at the two largest sizes",
                 100.0 * p,
                 DependenceOptions::default().power_rise
             )
@@ -605,14 +655,6 @@ fn conclude(
         ),
         test: Ok(t),
         p_adjusted: Some(q),
-    }
-}
-
-fn p_text(p: f64) -> String {
-    if p < 0.001 {
-        "< 0.001".to_string()
-    } else {
-        format!("{p:.3}")
     }
 }
 
@@ -685,6 +727,8 @@ mod tests {
         let c = Counts::of(3, &s.patterns);
         let se = item_se(3, &c, &s.patterns, 4000, 11, 0);
         assert!((se / 0.0722471601 - 1.0).abs() < 0.05, "{se}");
+        // The test's own weights: the same delta-method variance, in closed form.
+        assert!((c.var.sqrt() - 0.0722471601).abs() < 1e-9, "{}", c.var.sqrt());
     }
 
     #[test]

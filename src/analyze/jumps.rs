@@ -310,7 +310,7 @@ fn rows_for<'g>(g: &'g Group, subtask: Option<&str>) -> Result<&'g [Option<Cell>
     }
 }
 
-fn p_text(p: f64) -> String {
+pub(super) fn p_text(p: f64) -> String {
     if p < 0.001 {
         "< 0.001".to_string()
     } else {

@@ -330,3 +330,22 @@ fn params_file_supplies_sizes_the_results_do_not_state() {
         BTreeSet::from([("enigma".to_string(), 10_000_000_000), ("mystery".to_string(), 1_000_000_000)])
     );
 }
+
+/// Issue 14: the README's item-level example (ρ = 0.3 at every size) is not called emergent
+/// by the dependence question, which reports its excess per size, its p-value and its power.
+#[test]
+fn issue_14_readme_rho_example_dependence_is_not_emergent() {
+    let wd = Workdir::new();
+    wd.emerge().args(["simulate", "--rho", "0.3", "--items", "500", "--out", "items.csv"]).assert().success();
+    wd.analyze("items.csv")
+        .args(["--bootstrap", "0", "--no-charts"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("dependence: no evidence that dependence changes with scale"));
+    let d = &wd.summary()["verdicts"][0]["dependence"];
+    assert_eq!(d["outcome"], "no-evidence", "{d}");
+    assert!(d["p_value"].as_f64().unwrap() > 0.05, "{d}");
+    assert!(d["power"].as_f64().unwrap() > 0.8, "{d}");
+    assert_eq!(d["sizes"].as_array().unwrap().len(), 8);
+    assert!((d["rho"].as_f64().unwrap() - 0.3).abs() < 0.1, "{d}");
+}
