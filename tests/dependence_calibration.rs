@@ -164,6 +164,32 @@ fn dependence_test_holds_its_level_and_sees_a_rise() {
     }
 }
 
+/// A strong rise (ρ 0 → 0.8 at the two largest sizes) is found where it happens, a
+/// constant ρ = 0.3 is not called a rise and is fitted near 0.3, the power is reported, and
+/// the answer is seeded.
+#[test]
+fn a_strong_rise_is_found_at_the_top_and_a_constant_dependence_is_not() {
+    let opts = DependenceOptions {
+        se_replicates: 200,
+        exceedances: 5,
+        max_replicates: 199,
+        power: true,
+        power_null_replicates: 99,
+        power_replicates: 100,
+        ..Default::default()
+    };
+    let up = Setting { name: "up", items: 500, rho: (0.0, 0.8) };
+    let t = dependence_test(5, &task(&up, 3, 0), &opts, 9).unwrap();
+    assert!(t.p_value <= 0.01, "{t:?}");
+    assert_eq!(t.sizes[t.between.1].model, "m4");
+    let flat = Setting { name: "flat", items: 500, rho: (0.3, 0.3) };
+    let t = dependence_test(5, &task(&flat, 3, 0), &opts, 9).unwrap();
+    assert!(t.p_value > 0.05, "{t:?}");
+    assert!((t.rho - 0.3).abs() < 0.1, "{}", t.rho);
+    assert!(t.power.unwrap() > 0.5, "{:?}", t.power);
+    assert_eq!(t, dependence_test(5, &task(&flat, 3, 0), &opts, 9).unwrap());
+}
+
 fn tasks() -> usize {
     std::env::var("EMERGE_DEPENDENCE_TASKS").ok().and_then(|v| v.parse().ok()).unwrap_or(400)
 }
