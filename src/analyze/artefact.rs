@@ -619,6 +619,7 @@ fn bare_verdict(key: &GroupKey) -> Verdict {
         text: "insufficient data: no subtasks to compose".to_string(),
         jumps: None,
         composition: None,
+        dependence: None,
         artefact: None,
     }
 }

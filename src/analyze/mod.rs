@@ -10,6 +10,7 @@ mod bootstrap;
 pub mod breaks;
 mod composed;
 pub mod composition;
+pub mod dependence;
 mod emergence;
 pub mod fit;
 pub mod independence;
@@ -177,7 +178,7 @@ pub fn analyze(composition: Composition, joint: &[JointCounts], options: &Analyz
     stats::add_fits(&mut analysis);
     stats::add_composed_models(&mut analysis, joint);
     stats::add_forecasts(&mut analysis);
-    analysis.verdicts = verdict::judge_all(&analysis, options);
+    analysis.verdicts = verdict::judge_all(&analysis, joint, options);
     artefact::attach(&mut analysis.verdicts, &analysis.groups, joint, options);
     analysis.independence = independence::check_all(joint, options.confidence);
     analysis

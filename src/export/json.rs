@@ -9,6 +9,7 @@ use super::{encode_error, Exporter};
 use crate::analyze::artefact::{ArtefactQuestion, SideReport};
 use crate::analyze::breaks::BeyondTest;
 use crate::analyze::composition::CompositionQuestion;
+use crate::analyze::dependence::DependenceQuestion;
 use crate::analyze::fit::{FittedCurve, HoldoutCheck};
 use crate::analyze::jumps::{JumpQuestion, SeriesJump};
 use crate::analyze::{
@@ -221,6 +222,7 @@ fn verdict(v: &Verdict) -> Value {
         "subtask_jumps": v.jumps.as_ref().map(jumps),
         "composition": v.composition.as_ref().map(composition),
         "metric_artefact": v.artefact.as_ref().map(|qs| qs.iter().map(artefact).collect::<Vec<_>>()),
+        "dependence": v.dependence.as_ref().map(dependence),
     })
 }
 
@@ -314,6 +316,40 @@ fn artefact_side(s: &SideReport) -> Value {
         "emergence_score_note": s.note,
         "break_test": test,
     })
+}
+
+/// Question 2 with item-level data: does the subtasks' dependence rise with scale?
+fn dependence(q: &DependenceQuestion) -> Value {
+    match &q.test {
+        Err(why) => json!({ "outcome": q.outcome, "verdict": q.text, "tested": false, "note": why }),
+        Ok(t) => json!({
+            "outcome": q.outcome,
+            "verdict": q.text,
+            "tested": true,
+            "statistic": t.statistic,
+            "p_value": t.p_value,
+            "p_adjusted": q.p_adjusted,
+            "replicates": t.replicates,
+            "stopped_early": t.stopped_early,
+            "power": t.power,
+            "rho": t.rho,
+            "rise": {
+                "shape": t.shape,
+                "between_models": [&t.sizes[t.between.0].model, &t.sizes[t.between.1].model],
+                "between_params": [10f64.powf(t.sizes[t.between.0].log10_size), 10f64.powf(t.sizes[t.between.1].log10_size)],
+            },
+            "sizes": t.sizes.iter().map(|s| json!({
+                "model": s.model,
+                "log10_size": s.log10_size,
+                "items": s.items,
+                "all_correct": s.all_correct,
+                "excess": s.excess,
+                "se": s.se,
+                "expected": s.expected,
+                "left_out": s.left_out,
+            })).collect::<Vec<_>>(),
+        }),
+    }
 }
 
 /// Question 1 of the verdict: per series, the break test.

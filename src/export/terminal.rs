@@ -404,8 +404,8 @@ fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     };
     writeln!(
         w,
-        "verdicts ({family}; subtask trends composed with {}): does a subtask jump? does the task-level \
-         score jump beyond its composed subtasks?",
+        "verdicts ({family}; subtask trends composed with {}): 1. does a subtask jump? 2. does the \
+         task jump beyond its composed subtasks? 3. is a jump an artefact of the metric (--pair)?",
         report.analysis.options.verdict_op.name(),
     )?;
     for v in verdicts {
@@ -413,11 +413,16 @@ fn write_verdicts(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         if let Some(q) = &v.jumps {
             writeln!(w, "    1. subtasks: {}", q.text)?;
         }
-        if let Some(q) = &v.composition {
+        if let Some(q) = &v.dependence {
+            writeln!(w, "    2. dependence between subtasks: {}", q.text)?;
+            if let Some(c) = &v.composition {
+                writeln!(w, "       the joint outcome against independent subtasks: {}", c.text)?;
+            }
+        } else if let Some(q) = &v.composition {
             writeln!(w, "    2. task-level score: {}", q.text)?;
         }
         for q in v.artefact.iter().flatten() {
-            writeln!(w, "    {} vs {}: {}", q.strict.name, q.continuous.name, q.text)?;
+            writeln!(w, "    3. {} vs {}: {}", q.strict.name, q.continuous.name, q.text)?;
         }
     }
     Ok(())

@@ -334,3 +334,61 @@ fn params_file_supplies_sizes_the_results_do_not_state() {
         BTreeSet::from([("enigma".to_string(), 10_000_000_000), ("mystery".to_string(), 1_000_000_000)])
     );
 }
+
+/// Issue 14: the README's item-level example (ρ = 0.3 at every size) is not called emergent
+/// by the dependence question, which reports its excess per size, its p-value and its power.
+#[test]
+fn issue_14_readme_rho_example_dependence_is_not_emergent() {
+    let wd = Workdir::new();
+    wd.emerge().args(["simulate", "--rho", "0.3", "--items", "500", "--out", "items.csv"]).assert().success();
+    wd.analyze("items.csv").args(["--bootstrap", "0", "--no-charts"]).assert().success().stdout(
+        predicates::str::contains(
+            "2. dependence between subtasks: no evidence that dependence changes with scale",
+        ),
+    );
+    let summary = wd.summary();
+    assert_ne!(summary["verdicts"][0]["outcome"], "emergent", "{:#}", summary["verdicts"][0]);
+    let d = &summary["verdicts"][0]["dependence"];
+    assert_eq!(d["outcome"], "no-evidence", "{d}");
+    assert!(d["p_value"].as_f64().unwrap() > 0.05, "{d}");
+    assert!(d["power"].as_f64().unwrap() > 0.8, "{d}");
+    assert_eq!(d["sizes"].as_array().unwrap().len(), 8);
+    assert!((d["rho"].as_f64().unwrap() - 0.3).abs() < 0.1, "{d}");
+}
+
+/// Issue 14: item-level data whose dependence rises from ρ = 0 to ρ = 0.8 at the two largest
+/// of 6 sizes (5 logistic subtasks, 500 items, `emerge simulate`'s model) is emergent by the
+/// dependence question, between the 4th and 5th size.
+#[test]
+fn issue_14_rising_item_dependence_is_emergent_where_it_rises() {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(14);
+    let mut csv = String::from("model,params,task,subtask,item,correct\n");
+    for s in 0..6 {
+        let x = 8.0 + 0.6 * s as f64;
+        let share: f64 = if s >= 4 { 0.8f64.sqrt() } else { 0.0 };
+        for item in 0..500 {
+            let shared: f64 = rng.random();
+            for (j, mid) in [8.5, 8.9, 9.3, 9.7, 10.1].iter().enumerate() {
+                let p = 1.0 / (1.0 + (-2.2 * (x - mid)).exp());
+                let u: f64 = if rng.random::<f64>() < share { shared } else { rng.random() };
+                let params = 10f64.powf(x).round();
+                csv.push_str(&format!("m{s},{params},dep,s{j},{item},{}\n", u8::from(u < p)));
+            }
+        }
+    }
+    let wd = Workdir::new();
+    wd.write("rising.csv", csv);
+    wd.analyze("rising.csv").args(["--bootstrap", "0", "--no-charts"]).assert().success().stdout(
+        predicates::str::contains(
+            "2. dependence between subtasks: emergent: the subtasks' joint success rises beyond their \
+             dependence at smaller sizes, between m3 and m4",
+        ),
+    );
+    let summary = wd.summary();
+    assert_eq!(summary["verdicts"][0]["outcome"], "emergent", "{:#}", summary["verdicts"][0]);
+    let d = &summary["verdicts"][0]["dependence"];
+    assert_eq!(d["outcome"], "rises", "{d}");
+    assert_eq!(d["rise"]["between_models"], serde_json::json!(["m3", "m4"]), "{d}");
+    assert!(d["p_adjusted"].as_f64().unwrap() < 0.05, "{d}");
+}
