@@ -180,6 +180,7 @@ pub fn analyze(composition: Composition, joint: &[JointCounts], options: &Analyz
     stats::add_forecasts(&mut analysis);
     analysis.verdicts = verdict::judge_all(&analysis, joint, options);
     artefact::attach(&mut analysis.verdicts, &analysis.groups, joint, options);
+    verdict::add_artefacts_to_headlines(&mut analysis.verdicts);
     analysis.independence = independence::check_all(joint, options.confidence);
     analysis
 }

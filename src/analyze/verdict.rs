@@ -11,6 +11,7 @@
 //! evidence against composition" with the power of the tests that were run, else
 //! "insufficient data". A test that does not reject is never reported as an explanation.
 
+use super::artefact::ArtefactOutcome;
 use super::composition::{self, CompositionOutcome, CompositionQuestion};
 use super::dependence::{self, DependenceOutcome, DependenceQuestion};
 use super::jumps::{self, JumpOutcome, JumpQuestion};
@@ -29,6 +30,8 @@ pub enum Outcome {
     /// The task rises above the composition of independent subtasks, but a dependence
     /// between subtasks that does not change with scale fits as well as a jump.
     Departs,
+    /// Question 3: abrupt under the strict metric, smooth under the continuous one.
+    MetricArtefact,
     /// Every question that could be tested did not reject (which is not a finding).
     NoEvidence,
     /// No question could be tested.
@@ -164,6 +167,34 @@ fn headline(v: &Verdict) -> (Outcome, String) {
     }
     let why = pick(|a| if let Answer::Insufficient(t) = a { Some(strip_lead(t).to_string()) } else { None });
     (Outcome::Insufficient, format!("insufficient data: {}", why.join("; ")))
+}
+
+/// Question 3's answers (`--pair`, attached after the other questions) into the headline:
+/// a metric artefact or a jump that persists under the continuous metric is named beside
+/// the other questions' headline, and is the headline of a group no other question judged.
+pub fn add_artefacts_to_headlines(verdicts: &mut [Verdict]) {
+    for v in verdicts.iter_mut() {
+        let Some(qs) = &v.artefact else { continue };
+        let named: Vec<(ArtefactOutcome, String)> = qs
+            .iter()
+            .filter(|q| matches!(q.outcome, ArtefactOutcome::MetricArtefact | ArtefactOutcome::Persists))
+            .map(|q| (q.outcome, format!("{} vs {}: {}", q.strict.name, q.continuous.name, q.text)))
+            .collect();
+        if named.is_empty() {
+            continue;
+        }
+        let texts: Vec<&str> = named.iter().map(|n| n.1.as_str()).collect();
+        if v.outcome == Outcome::Insufficient {
+            v.outcome = if named.iter().any(|n| n.0 == ArtefactOutcome::Persists) {
+                Outcome::Emergent
+            } else {
+                Outcome::MetricArtefact
+            };
+            v.text = texts.join("; ");
+        } else {
+            v.text = format!("{}; {}", v.text, texts.join("; "));
+        }
+    }
 }
 
 /// A question's text without its leading outcome ("emergent: ", "insufficient data: ").
