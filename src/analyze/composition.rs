@@ -139,6 +139,9 @@ fn test(g: &Group, o: &AnalyzeOptions) -> CompositionQuestion {
         );
     };
     let fail = |why: String| CompositionQuestion::insufficient(Observation::TaskLevel, why);
+    if g.subtasks.is_empty() {
+        return fail("no subtasks to compose (only the task-level score)".into());
+    }
     if let Err(e) = op.apply(&vec![0.5; g.subtasks.len()]) {
         return fail(e.to_string());
     }

@@ -300,7 +300,8 @@ fn conclude(g: &Group, mut series: Vec<SeriesJump>, o: &AnalyzeOptions, alpha: f
     JumpQuestion {
         outcome: JumpOutcome::NoEvidence,
         text: format!(
-            "no evidence of a jump in any subtask (smallest adjusted p = {}; {power_text})",
+            "no evidence of a jump in {} (smallest adjusted p = {}; {power_text})",
+            if g.subtasks.is_empty() { "the task-level score" } else { "any subtask" },
             p_text(q)
         ),
         series,

@@ -57,10 +57,13 @@ pub struct Verdict {
     pub artefact: Option<Vec<super::artefact::ArtefactQuestion>>,
 }
 
-/// One verdict per group with subtasks; every question's p-values adjusted within its
+/// One verdict per group with subtasks or a task-level row; every question's p-values adjusted within its
 /// declared families. `joint`: item-level inputs' joint outcomes (question 2's dependence test).
 pub fn judge_all(a: &Analysis, joint: &[JointCounts], o: &AnalyzeOptions) -> Vec<Verdict> {
-    let groups: Vec<&Group> = a.groups.iter().filter(|g| !g.subtasks.is_empty()).collect();
+    // Every group with subtasks or a task-level row: a task-level series alone still gets
+    // question 1's break test.
+    let groups: Vec<&Group> =
+        a.groups.iter().filter(|g| !g.subtasks.is_empty() || g.task_level.is_some()).collect();
     let jumps = jumps::judge_all(&groups, o);
     let composition = composition::judge_all(&groups, o);
     let mut verdicts: Vec<Verdict> = groups
@@ -134,8 +137,8 @@ fn question_1(q: &JumpQuestion) -> Answer<'_> {
         JumpOutcome::Emergent => Answer::Found(&q.text),
         JumpOutcome::NotSmooth => Answer::NotSmooth(&q.text),
         JumpOutcome::NoEvidence => Answer::NoEvidence(q.power.map_or_else(
-            || "not available for a subtask's jump".to_string(),
-            |p| format!("{:.0}% to see a subtask jump 10 points at the two largest sizes (the lowest over the series)", 100.0 * p),
+            || "not available in the break tests".to_string(),
+            |p| format!("{:.0}% to see a series jump 10 points at the two largest sizes (the lowest over the series)", 100.0 * p),
         )),
         JumpOutcome::Insufficient => Answer::Insufficient(&q.text),
     }
