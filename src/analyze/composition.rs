@@ -16,13 +16,11 @@
 //! issue 14). Item-level data answers the question through the items' joint outcomes
 //! instead.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use super::breaks::{beyond_test, BeyondData, BeyondTest, BreakData, BreakKind, BreakOptions, Dependence};
 use super::jumps::{p_text, series_counts, series_seed};
-use super::multitest::benjamini_hochberg;
+use super::multitest::adjust_in_families;
 use super::options::FdrFamily;
 use super::AnalyzeOptions;
 use crate::compose::Group;
@@ -170,25 +168,20 @@ fn test(g: &Group, o: &AnalyzeOptions) -> CompositionQuestion {
     }
 }
 
-/// Benjamini–Hochberg within each family of tests (each test alone with `None`).
+/// Benjamini–Hochberg within each declared family, each of the two tests on its own.
 fn adjust(groups: &[&Group], answers: &mut [CompositionQuestion], family: FdrFamily) {
-    let mut families: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
-    for (i, _) in answers.iter().enumerate().filter(|(_, q)| q.test.is_some()) {
-        let name = match family {
-            FdrFamily::Task => Some(groups[i].key.task.as_str()),
-            FdrFamily::Run | FdrFamily::None => None,
-        };
-        families.entry(name).or_default().push(i);
-    }
-    let bh = |raw: Vec<f64>| if family == FdrFamily::None { raw } else { benjamini_hochberg(&raw) };
-    let p_of = |t: &Option<BeyondTest>| t.as_ref().map_or(f64::NAN, |t| t.p_value);
-    for members in families.values() {
-        let primary = bh(members.iter().map(|&i| p_of(&answers[i].test)).collect());
-        let dependence = bh(members.iter().map(|&i| p_of(&answers[i].beyond_dependence)).collect());
-        for ((&i, q), q_dep) in members.iter().zip(primary).zip(dependence) {
-            answers[i].p_adjusted = Some(q);
-            answers[i].p_adjusted_beyond_dependence = Some(q_dep);
-        }
+    let of = |t: fn(&CompositionQuestion) -> Option<&BeyondTest>| -> Vec<Option<(&str, f64)>> {
+        groups
+            .iter()
+            .zip(answers.iter())
+            .map(|(g, q)| t(q).map(|t| (g.key.task.as_str(), t.p_value)))
+            .collect()
+    };
+    let primary = adjust_in_families(&of(|q| q.test.as_ref()), family);
+    let dependence = adjust_in_families(&of(|q| q.beyond_dependence.as_ref()), family);
+    for ((q, p), d) in answers.iter_mut().zip(primary).zip(dependence) {
+        q.p_adjusted = p;
+        q.p_adjusted_beyond_dependence = d;
     }
 }
 

@@ -61,7 +61,7 @@ use rayon::prelude::*;
 
 use super::bootstrap::{group_patterns, replicate_rng, ItemPosterior};
 use super::jumps::{p_text, series_seed};
-use super::multitest::benjamini_hochberg;
+use super::multitest::adjust_in_families;
 use super::options::FdrFamily;
 use super::verdict::Verdict;
 use super::AnalyzeOptions;
@@ -564,25 +564,12 @@ fn adjust(
     tested: &[Option<Result<DependenceTest, String>>],
     family: FdrFamily,
 ) -> Vec<Option<f64>> {
-    let mut out = vec![None; tested.len()];
-    let mut families: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
-    for (i, t) in tested.iter().enumerate() {
-        if let Some(Ok(_)) = t {
-            let name = (family == FdrFamily::Task).then_some(verdicts[i].key.task.as_str());
-            families.entry(name).or_default().push(i);
-        }
-    }
-    for members in families.values() {
-        let raw: Vec<f64> = members
-            .iter()
-            .map(|&i| tested[i].as_ref().and_then(|t| t.as_ref().ok()).map_or(f64::NAN, |t| t.p_value))
-            .collect();
-        let q = if family == FdrFamily::None { raw } else { benjamini_hochberg(&raw) };
-        for (&i, q) in members.iter().zip(q) {
-            out[i] = Some(q);
-        }
-    }
-    out
+    let tests: Vec<Option<(&str, f64)>> = verdicts
+        .iter()
+        .zip(tested)
+        .map(|(v, t)| t.as_ref()?.as_ref().ok().map(|t| (v.key.task.as_str(), t.p_value)))
+        .collect();
+    adjust_in_families(&tests, family)
 }
 
 fn conclude(

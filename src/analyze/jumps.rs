@@ -9,14 +9,12 @@
 //! series are all smooth at that level gets "no evidence", with the test's power to see a
 //! +10-point jump at the two largest sizes, computed at each series' own sizes and counts.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use super::bootstrap::cell_n;
 use super::breaks::{break_test, BreakData, BreakKind, BreakOptions, BreakTest};
 use super::fit::{data_problem, FitSpec, ModelKind, Observations};
-use super::multitest::benjamini_hochberg;
+use super::multitest::adjust_in_families;
 use super::options::FdrFamily;
 use super::AnalyzeOptions;
 use crate::compose::{Cell, Group, GroupKey};
@@ -198,27 +196,18 @@ pub(super) fn series_seed(seed: u64, key: &GroupKey, subtask: Option<&str>) -> u
     seed ^ h
 }
 
-/// Benjamini–Hochberg within each family of tests (every test on its own with `None`).
+/// Benjamini–Hochberg within each declared family, over every series tested.
 fn adjust(groups: &[&Group], tested: &mut [Vec<SeriesJump>], family: FdrFamily) {
-    let mut families: HashMap<Option<&str>, Vec<(usize, usize)>> = HashMap::new();
-    for (gi, series) in tested.iter().enumerate() {
-        for (si, _) in series.iter().enumerate().filter(|(_, s)| s.test.is_ok()) {
-            let name = match family {
-                FdrFamily::Task => Some(groups[gi].key.task.as_str()),
-                FdrFamily::Run | FdrFamily::None => None,
-            };
-            families.entry(name).or_default().push((gi, si));
-        }
-    }
-    for members in families.values() {
-        let raw: Vec<f64> = members
-            .iter()
-            .map(|&(gi, si)| tested[gi][si].test.as_ref().map_or(f64::NAN, |t| t.p_value))
-            .collect();
-        let adjusted = if family == FdrFamily::None { raw } else { benjamini_hochberg(&raw) };
-        for (&(gi, si), q) in members.iter().zip(adjusted) {
-            tested[gi][si].p_adjusted = Some(q);
-        }
+    let tests: Vec<Option<(&str, f64)>> = groups
+        .iter()
+        .zip(tested.iter())
+        .flat_map(|(g, series)| {
+            series.iter().map(|s| s.test.as_ref().ok().map(|t| (g.key.task.as_str(), t.p_value)))
+        })
+        .collect();
+    let mut adjusted = adjust_in_families(&tests, family).into_iter();
+    for s in tested.iter_mut().flatten() {
+        s.p_adjusted = adjusted.next().flatten();
     }
 }
 

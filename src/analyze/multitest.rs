@@ -3,6 +3,10 @@
 //!
 //! Reference values: tests/reference/multitest_reference.py (statsmodels 0.15.0).
 
+use std::collections::HashMap;
+
+use super::options::FdrFamily;
+
 /// Benjamini–Hochberg adjusted p-values ("q-values"), as
 /// `statsmodels.stats.multitest.multipletests(p, method="fdr_bh")[1]`, in the same order
 /// as the input.
@@ -26,6 +30,28 @@ pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
         let ecdf = (rank + 1) as f64 / m;
         running_min = running_min.min(p[i] / ecdf);
         out[i] = running_min.min(1.0);
+    }
+    out
+}
+
+/// Benjamini–Hochberg within each declared family of tests ([`FdrFamily`]): `tests[i]` is
+/// the task and raw p-value of test i, `None` for a test that was not run (its adjusted value
+/// is `None` too). `Task`: one family per task, so that unrelated tasks in the input never
+/// change a task's adjusted p-values; `Run`: one family; `None`: the raw p-values.
+pub fn adjust_in_families(tests: &[Option<(&str, f64)>], family: FdrFamily) -> Vec<Option<f64>> {
+    let mut out = vec![None; tests.len()];
+    let mut families: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+    for (i, t) in tests.iter().enumerate() {
+        if let Some((task, _)) = t {
+            families.entry((family == FdrFamily::Task).then_some(*task)).or_default().push(i);
+        }
+    }
+    for members in families.values() {
+        let raw: Vec<f64> = members.iter().map(|&i| tests[i].map_or(f64::NAN, |t| t.1)).collect();
+        let adjusted = if family == FdrFamily::None { raw } else { benjamini_hochberg(&raw) };
+        for (&i, q) in members.iter().zip(adjusted) {
+            out[i] = Some(q);
+        }
     }
     out
 }
@@ -76,6 +102,20 @@ mod tests {
         assert_eq!(benjamini_hochberg(&[0.3]), vec![0.3]);
         // 0.9·2/1 = 1.8 before the running minimum and cap.
         assert_eq!(benjamini_hochberg(&[0.9, 0.95]), vec![0.95, 0.95]);
+    }
+
+    #[test]
+    fn families_are_adjusted_apart() {
+        // Task "a": BH of [0.01, 0.04] is [0.02, 0.04]; task "b" alone keeps 0.03; a test
+        // not run stays None. Over the run, BH of [0.01, 0.03, 0.04] is [0.03, 0.04, 0.04],
+        // 0.03 computed as statsmodels does, 0.01 / (1/3).
+        let tests = [Some(("a", 0.01)), Some(("b", 0.03)), None, Some(("a", 0.04))];
+        let task = adjust_in_families(&tests, FdrFamily::Task);
+        assert_eq!(task, vec![Some(0.02), Some(0.03), None, Some(0.04)]);
+        let run = adjust_in_families(&tests, FdrFamily::Run);
+        assert_eq!(run, vec![Some(0.01 / (1.0 / 3.0)), Some(0.04), None, Some(0.04)]);
+        let none = adjust_in_families(&tests, FdrFamily::None);
+        assert_eq!(none, vec![Some(0.01), Some(0.03), None, Some(0.04)]);
         assert_eq!(benjamini_hochberg(&[0.6, 1.0, f64::INFINITY]), vec![1.0, 1.0, 1.0]);
     }
 }
