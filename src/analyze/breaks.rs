@@ -60,6 +60,7 @@ pub use beyond::{beyond_test, BeyondData, BeyondTest, Departure, Dependence};
 use rand_distr::{Binomial, Distribution};
 
 use super::bootstrap::replicate_rng;
+use super::multitest::{critical_rank, sequential_p_value};
 use glm::{rate, Cells, Design, GlmFit};
 
 /// Separates the break test's random streams from the interval bootstrap's and the verdict's.
@@ -148,6 +149,14 @@ impl BreakData {
             return Err(BreakError::NoVariation("every item is correct"));
         }
         Ok(d)
+    }
+
+    /// The counts as the fits take them.
+    fn cells(&self) -> Cells {
+        Cells::new(
+            self.trials.iter().map(|&n| n as f64).collect(),
+            self.successes.iter().map(|&k| k as f64).collect(),
+        )
     }
 
     /// The distinct log10 sizes, increasing.
@@ -449,8 +458,8 @@ pub fn break_test(data: &BreakData, opts: &BreakOptions, seed: u64) -> Result<Br
     opts.check()?;
     let c = opts.chance;
     let models = Models::new(&data.x);
-    let n: Vec<f64> = data.trials.iter().map(|&n| n as f64).collect();
-    let cells = Cells::new(n.clone(), data.successes.iter().map(|&k| k as f64).collect());
+    let cells = data.cells();
+    let n = &cells.n;
     let (null, alt, t) = models.fit_all(&cells, c, logit_start(data, c, models.x_mean));
     if !null.converged {
         return Err(BreakError::NoConvergence("smooth"));
@@ -478,23 +487,14 @@ pub fn break_test(data: &BreakData, opts: &BreakOptions, seed: u64) -> Result<Br
     order.sort_by(|&i, &j| split_lr(j).total_cmp(&split_lr(i)));
     let replicate = |stream: usize, b: usize, rates: &[f64]| {
         let mut rng = replicate_rng(seed ^ STREAM_SALT, stream, b);
-        let cells = draw(&mut rng, &n, rates);
+        let cells = draw(&mut rng, n, rates);
         let fit = glm::fit(&cells, &models.null, c, null.beta);
         (cells, fit)
     };
-    let mut replicates = 0;
-    let mut exceed = 0;
-    while replicates < opts.max_replicates && exceed < opts.exceedances {
-        let (cells, fit) = replicate(NULL_STREAM, replicates, &null_rates);
-        exceed += usize::from(models.clears(&cells, c, &fit, &order, |lr| reaches(lr, t)));
-        replicates += 1;
-    }
-    let stopped_early = exceed == opts.exceedances;
-    let p_value = if stopped_early {
-        exceed as f64 / replicates as f64
-    } else {
-        (exceed + 1) as f64 / (replicates + 1) as f64
-    };
+    let sequential = sequential_p_value(opts.exceedances, opts.max_replicates, |b| {
+        let (cells, fit) = replicate(NULL_STREAM, b, &null_rates);
+        models.clears(&cells, c, &fit, &order, |lr| reaches(lr, t))
+    });
 
     let power = opts.power.then(|| {
         let critical = critical_value(&models, c, opts, |b| replicate(NULL_STREAM, b, &null_rates));
@@ -527,10 +527,10 @@ pub fn break_test(data: &BreakData, opts: &BreakOptions, seed: u64) -> Result<Br
     };
     Ok(BreakTest {
         statistic: t,
-        p_value,
-        replicates,
-        exceedances: exceed,
-        stopped_early,
+        p_value: sequential.p_value,
+        replicates: sequential.replicates,
+        exceedances: sequential.exceedances,
+        stopped_early: sequential.stopped_early,
         null_fit,
         strongest,
         candidates,
@@ -559,8 +559,8 @@ fn describe(d: &BreakData, models: &Models, i: usize, fit: &GlmFit, null_devianc
 }
 
 /// The r-th largest of R₀ null replicates' sup-LR, r = ⌊α(R₀ + 1)⌋: a replicate series
-/// is rejected when 1 + #{T* ≥ T} ≤ α(R₀ + 1), i.e. when T is beyond it (and its tie band).
-/// The +1e-9 keeps α(R₀ + 1) = 20 from rounding down. Exact with few alternative fits:
+/// is rejected when 1 + #{T* ≥ T} ≤ α(R₀ + 1), i.e. when T is beyond it (and its tie band)
+/// ([`critical_rank`]). Exact with few alternative fits:
 /// replicates are visited by decreasing null deviance, an upper bound of their sup-LR, and
 /// the visit stops once the bound falls below the r-th largest statistic found.
 fn critical_value(
@@ -570,7 +570,7 @@ fn critical_value(
     replicate: impl Fn(usize) -> (Cells, GlmFit),
 ) -> f64 {
     let r0 = opts.power_null_replicates;
-    let r = ((opts.alpha * (r0 + 1) as f64 + 1e-9).floor() as usize).clamp(1, r0);
+    let r = critical_rank(opts.alpha, r0);
     let mut reps: Vec<(Cells, GlmFit)> = (0..r0).map(replicate).collect();
     reps.sort_by(|a, b| b.1.deviance.total_cmp(&a.1.deviance));
     let mut top: Vec<f64> = Vec::with_capacity(r + 1);
@@ -614,10 +614,7 @@ mod tests {
     /// δ of one alternative, refitted through the module's own models.
     fn delta(d: &BreakData, chance: f64, kind: BreakKind, j: usize, tau: Option<f64>) -> f64 {
         let models = Models::new(&d.x);
-        let cells = Cells::new(
-            d.trials.iter().map(|&n| n as f64).collect(),
-            d.successes.iter().map(|&k| k as f64).collect(),
-        );
+        let cells = d.cells();
         let (_, alt, _) = models.fit_all(&cells, chance, logit_start(d, chance, models.x_mean));
         let i = models.alternatives.iter().position(|(c, _)| {
             c.kind == kind && c.between.0 == j && tau.is_none_or(|tau| (c.tau - tau).abs() < 1e-12)
@@ -818,8 +815,8 @@ mod tests {
         // The p-value's and the power's shortcuts decide exactly what the full sup-LR does.
         let d = data(&x6(), 300, &[31, 68, 127, 190, 235, 259]);
         let models = Models::new(&d.x);
-        let n: Vec<f64> = d.trials.iter().map(|&n| n as f64).collect();
-        let cells = Cells::new(n.clone(), d.successes.iter().map(|&k| k as f64).collect());
+        let cells = d.cells();
+        let n = cells.n.clone();
         let (null, _, _) = models.fit_all(&cells, 0.0, logit_start(&d, 0.0, models.x_mean));
         let rates = models.rates(&models.null, &null.beta, 0.0);
         let order: Vec<usize> = (0..models.alternatives.len() / PER_SPLIT).rev().collect();

@@ -61,7 +61,7 @@ use rayon::prelude::*;
 
 use super::bootstrap::{group_patterns, replicate_rng, ItemPosterior};
 use super::jumps::{p_text, series_seed};
-use super::multitest::adjust_in_families;
+use super::multitest::{adjust_in_families, critical_rank, sequential_p_value};
 use super::options::FdrFamily;
 use super::verdict::Verdict;
 use super::AnalyzeOptions;
@@ -407,23 +407,13 @@ pub fn dependence_test(
         statistic(&sim, &ws, &xs).0
     };
     let reaches = |t_star: f64| t_star >= t - TIE * t.abs().max(1.0);
-    let (mut replicates, mut exceed) = (0, 0);
-    while replicates < opts.max_replicates && exceed < opts.exceedances {
-        exceed += usize::from(reaches(replicate(NULL_SALT, replicates, r)));
-        replicates += 1;
-    }
-    let stopped_early = exceed == opts.exceedances;
-    let p_value = if stopped_early {
-        exceed as f64 / replicates as f64
-    } else {
-        (exceed + 1) as f64 / (replicates + 1) as f64
-    };
+    let sequential =
+        sequential_p_value(opts.exceedances, opts.max_replicates, |b| reaches(replicate(NULL_SALT, b, r)));
     let power = opts.power.then(|| {
         let r0 = opts.power_null_replicates;
         let mut null: Vec<f64> = (0..r0).map(|b| replicate(NULL_SALT, b, r)).collect();
         null.sort_by(|a, b| b.total_cmp(a));
-        let rank = ((opts.alpha * (r0 + 1) as f64 + 1e-9).floor() as usize).clamp(1, r0);
-        let critical = null[rank - 1];
+        let critical = null[critical_rank(opts.alpha, r0) - 1];
         let top_r = (rho + opts.power_rise).min(1.0).sqrt();
         let rejected =
             (0..opts.power_replicates).filter(|&b| replicate(POWER_SALT, b, top_r) > critical).count();
@@ -439,9 +429,9 @@ pub fn dependence_test(
         sizes: report,
         rho,
         statistic: t,
-        p_value,
-        replicates,
-        stopped_early,
+        p_value: sequential.p_value,
+        replicates: sequential.replicates,
+        stopped_early: sequential.stopped_early,
         shape,
         between,
         power,

@@ -7,6 +7,44 @@ use std::collections::HashMap;
 
 use super::options::FdrFamily;
 
+/// A Monte Carlo p-value drawn sequentially (Besag & Clifford 1991, "Sequential Monte Carlo
+/// p-values", Biometrika 78(2)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sequential {
+    pub p_value: f64,
+    /// Replicates drawn (L or B).
+    pub replicates: usize,
+    /// Replicates that reached the observed statistic.
+    pub exceedances: usize,
+    /// Whether sampling stopped at h exceedances before B.
+    pub stopped_early: bool,
+}
+
+/// Draws replicates 0, 1, … while `reaches(b)` (replicate b reaches the observed
+/// statistic) has held fewer than `h` times and fewer than `max` were drawn: p = h/L when
+/// the h-th exceedance came at replicate L, else (g + 1)/(B + 1). Valid at every level.
+pub fn sequential_p_value(h: usize, max: usize, mut reaches: impl FnMut(usize) -> bool) -> Sequential {
+    let (mut replicates, mut exceedances) = (0, 0);
+    while replicates < max && exceedances < h {
+        exceedances += usize::from(reaches(replicates));
+        replicates += 1;
+    }
+    let stopped_early = exceedances == h;
+    let p_value = if stopped_early {
+        exceedances as f64 / replicates as f64
+    } else {
+        (exceedances + 1) as f64 / (replicates + 1) as f64
+    };
+    Sequential { p_value, replicates, exceedances, stopped_early }
+}
+
+/// r = ⌊α(R₀ + 1)⌋ (within 1..=R₀): with R₀ null replicates, a statistic beyond the r-th
+/// largest is rejected at level α, as 1 + #{T* ≥ T} ≤ α(R₀ + 1). The +1e-9 keeps
+/// α(R₀ + 1) = 20 from rounding down.
+pub fn critical_rank(alpha: f64, null_replicates: usize) -> usize {
+    ((alpha * (null_replicates + 1) as f64 + 1e-9).floor() as usize).clamp(1, null_replicates)
+}
+
 /// Benjamini–Hochberg adjusted p-values ("q-values"), as
 /// `statsmodels.stats.multitest.multipletests(p, method="fdr_bh")[1]`, in the same order
 /// as the input.
@@ -102,6 +140,22 @@ mod tests {
         assert_eq!(benjamini_hochberg(&[0.3]), vec![0.3]);
         // 0.9·2/1 = 1.8 before the running minimum and cap.
         assert_eq!(benjamini_hochberg(&[0.9, 0.95]), vec![0.95, 0.95]);
+    }
+
+    #[test]
+    fn sequential_p_values_stop_at_h_or_b() {
+        // Every replicate reaches: stops at h = 10 after 10 draws, p = 1.
+        let all = sequential_p_value(10, 999, |_| true);
+        assert_eq!((all.replicates, all.exceedances, all.stopped_early, all.p_value), (10, 10, true, 1.0));
+        // None reaches: B = 999 draws, p = 1/1000.
+        let none = sequential_p_value(10, 999, |_| false);
+        assert_eq!((none.replicates, none.stopped_early, none.p_value), (999, false, 0.001));
+        // Every 4th reaches: the 10th exceedance is replicate 39 (L = 40), p = 10/40.
+        let some = sequential_p_value(10, 999, |b| b % 4 == 3);
+        assert_eq!((some.replicates, some.p_value), (40, 0.25));
+        // 399 null replicates at 5%: the 20th largest.
+        assert_eq!(critical_rank(0.05, 399), 20);
+        assert_eq!(critical_rank(0.05, 10), 1);
     }
 
     #[test]

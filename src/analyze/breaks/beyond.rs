@@ -37,6 +37,7 @@ use super::{
     PowerEstimate, NULL_STREAM, POWER_STREAM,
 };
 use crate::analyze::bootstrap::replicate_rng;
+use crate::analyze::multitest::{critical_rank, sequential_p_value};
 use crate::compose::Operator;
 
 /// Separates this test's streams from the break test's for the same seed.
@@ -281,14 +282,8 @@ pub fn beyond_test(
         return Err(BreakError::Options(format!("{} is not a rate", op.name())));
     }
     let model = Model::new(data, op, opts.chance, null);
-    let to_cells = |d: &BreakData| {
-        Cells::new(
-            d.trials.iter().map(|&n| n as f64).collect(),
-            d.successes.iter().map(|&k| k as f64).collect(),
-        )
-    };
-    let subtask_cells: Vec<Cells> = data.subtasks.iter().map(to_cells).collect();
-    let task_cells = to_cells(&data.task);
+    let subtask_cells: Vec<Cells> = data.subtasks.iter().map(BreakData::cells).collect();
+    let task_cells = data.task.cells();
     let starts: Vec<[f64; 3]> = data
         .subtasks
         .iter()
@@ -309,27 +304,17 @@ pub fn beyond_test(
         model.fit(&cells, &task, &starts).map_or(f64::INFINITY, |f| f.sup)
     };
     let mut null_stats: Vec<f64> = Vec::new();
-    let mut exceed = 0;
-    while null_stats.len() < opts.max_replicates && exceed < opts.exceedances {
-        let s = replicate(NULL_STREAM, null_stats.len(), &null_rates);
-        exceed += usize::from(reaches(s, t));
-        null_stats.push(s);
-    }
-    let replicates = null_stats.len();
-    let stopped_early = exceed == opts.exceedances;
-    let p_value = if stopped_early {
-        exceed as f64 / replicates as f64
-    } else {
-        (exceed + 1) as f64 / (replicates + 1) as f64
-    };
+    let sequential = sequential_p_value(opts.exceedances, opts.max_replicates, |b| {
+        null_stats.push(replicate(NULL_STREAM, b, &null_rates));
+        reaches(null_stats[b], t)
+    });
 
     let power = opts.power.then(|| {
         let r0 = opts.power_null_replicates;
         null_stats.extend((null_stats.len()..r0).map(|b| replicate(NULL_STREAM, b, &null_rates)));
         let mut first: Vec<f64> = null_stats[..r0].to_vec();
         first.sort_by(|a, b| b.total_cmp(a));
-        let r = ((opts.alpha * (r0 + 1) as f64 + 1e-9).floor() as usize).clamp(1, r0);
-        let critical = first[r - 1];
+        let critical = first[critical_rank(opts.alpha, r0) - 1];
         let m = null_rates.len();
         let mut alt_rates = null_rates.clone();
         for p in &mut alt_rates[m - 2..] {
@@ -384,10 +369,10 @@ pub fn beyond_test(
     };
     Ok(BeyondTest {
         statistic: t,
-        p_value,
-        replicates,
-        exceedances: exceed,
-        stopped_early,
+        p_value: sequential.p_value,
+        replicates: sequential.replicates,
+        exceedances: sequential.exceedances,
+        stopped_early: sequential.stopped_early,
         offset: if model.null.columns == 0 { 0.0 } else { observed.null.beta[0] },
         composed,
         null_rates,
