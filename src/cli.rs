@@ -22,6 +22,8 @@ Examples:
 
   emerge analyze harness.csv --col model=model_name --col family=model_family --percent
 
+  emerge analyze corpus.csv --percent-metric bleu
+
   emerge analyze datasets/seed_example.csv --n 1000 --threshold 0.5 --seed 7
 
   emerge analyze datasets/pythia-lm-eval-0.3 --chance 0.25 --bootstrap 200 --out pythia/
