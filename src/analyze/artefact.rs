@@ -696,8 +696,10 @@ fn metric_sides(gs: &Group, gc: &Group, o: &AnalyzeOptions) -> Result<(Side, Sid
         _ => return Err("the two metrics share no task-level row and no subtask".to_string()),
     };
     // The input's direction where it states one; else the metric's name says.
-    let direction = |g: &Group| g.meta.higher_is_better.unwrap_or_else(|| metric_higher_is_better(&g.key.metric));
-    let mut strict = Side { name: gs.key.metric.clone(), higher_is_better: direction(gs), points: Vec::new() };
+    let direction =
+        |g: &Group| g.meta.higher_is_better.unwrap_or_else(|| metric_higher_is_better(&g.key.metric));
+    let mut strict =
+        Side { name: gs.key.metric.clone(), higher_is_better: direction(gs), points: Vec::new() };
     let mut cont = Side { name: gc.key.metric.clone(), higher_is_better: direction(gc), points: Vec::new() };
     for (ms, model) in gs.models.iter().enumerate() {
         let Some(mc) = gc.models.iter().position(|m| m.name == model.name) else { continue };

@@ -103,11 +103,17 @@ impl CompositionQuestion {
 }
 
 /// Why the verdict's tests leave a lower-is-better metric alone.
-pub(super) const LOWER_IS_BETTER: &str = "the metric is lower-is-better (higher_is_better false in the input); the \
+pub(super) const LOWER_IS_BETTER: &str =
+    "the metric is lower-is-better (higher_is_better false in the input); the \
      verdict's break and composition tests model rates that rise from chance";
 
 fn options(g: &Group, o: &AnalyzeOptions, power: bool) -> BreakOptions {
-    BreakOptions { chance: g.chance(o.chance).unwrap_or(0.0), alpha: o.alpha(), power, ..BreakOptions::default() }
+    BreakOptions {
+        chance: g.chance(o.chance).unwrap_or(0.0),
+        alpha: o.alpha(),
+        power,
+        ..BreakOptions::default()
+    }
 }
 
 /// Question 2 for every group, index-aligned with `groups`.

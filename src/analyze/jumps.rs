@@ -80,7 +80,12 @@ pub fn judge_all(groups: &[&Group], o: &AnalyzeOptions) -> Vec<JumpQuestion> {
 
 /// The options every series is tested with.
 fn break_options(g: &Group, o: &AnalyzeOptions, power: bool) -> BreakOptions {
-    BreakOptions { chance: g.chance(o.chance).unwrap_or(0.0), alpha: o.alpha(), power, ..BreakOptions::default() }
+    BreakOptions {
+        chance: g.chance(o.chance).unwrap_or(0.0),
+        alpha: o.alpha(),
+        power,
+        ..BreakOptions::default()
+    }
 }
 
 fn test_group(g: &Group, o: &AnalyzeOptions) -> Vec<SeriesJump> {

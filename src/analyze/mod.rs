@@ -327,7 +327,12 @@ mod tests {
     use crate::ingest::{Dataset, Format, Observation};
 
     /// Two subtasks over six sizes, 100M to 30B, with the input's direction and chance.
-    fn dataset(metric: &str, rows: [[f64; 6]; 2], higher_is_better: Option<bool>, chance: Option<f64>) -> Dataset {
+    fn dataset(
+        metric: &str,
+        rows: [[f64; 6]; 2],
+        higher_is_better: Option<bool>,
+        chance: Option<f64>,
+    ) -> Dataset {
         let sizes = [1e8, 3e8, 1e9, 3e9, 1e10, 3e10];
         let mut observations = Vec::new();
         for (s, row) in rows.iter().enumerate() {
@@ -363,8 +368,7 @@ mod tests {
         AnalyzeOptions { bootstrap: 0, thresholds: vec![0.2], ..AnalyzeOptions::default() }
     }
 
-    const BRIER: [[f64; 6]; 2] =
-        [[0.40, 0.36, 0.30, 0.22, 0.15, 0.11], [0.42, 0.39, 0.33, 0.25, 0.18, 0.12]];
+    const BRIER: [[f64; 6]; 2] = [[0.40, 0.36, 0.30, 0.22, 0.15, 0.11], [0.42, 0.39, 0.33, 0.25, 0.18, 0.12]];
 
     /// Issue 16: a Brier score falling from 41% to 11.5% (the mean of the two subtasks) is,
     /// when the input says lower is better, an improvement: a positive emergence score, a
@@ -411,10 +415,8 @@ mod tests {
         let column = run(&dataset("acc", rows, None, Some(0.25)), &options());
         let flag =
             run(&dataset("acc", rows, None, None), &AnalyzeOptions { chance: Some(0.25), ..options() });
-        let over = run(
-            &dataset("acc", rows, None, Some(0.25)),
-            &AnalyzeOptions { chance: Some(0.1), ..options() },
-        );
+        let over =
+            run(&dataset("acc", rows, None, Some(0.25)), &AnalyzeOptions { chance: Some(0.1), ..options() });
         let none = run(&dataset("acc", rows, None, None), &options());
         assert_eq!(logistic(&column), logistic(&flag));
         assert_eq!(logistic(&over), logistic(&flag));

@@ -632,7 +632,8 @@ pub(super) fn scores_dataset(
         // A metric on 0–100 among fractions is one problem, at its first score above 1.
         let mut told = std::collections::BTreeSet::new();
         problems.retain_mut(|p| {
-            let scale_of = |m: &&PercentMetric| p.message.starts_with(&format!("metric {:?}: score", m.metric));
+            let scale_of =
+                |m: &&PercentMetric| p.message.starts_with(&format!("metric {:?}: score", m.metric));
             match judged.percent_metrics.iter().find(scale_of) {
                 Some(m) if told.insert(m.metric.clone()) => {
                     p.message = m.message();

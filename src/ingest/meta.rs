@@ -191,7 +191,6 @@ impl ScaleProblems {
     pub fn any(&self) -> bool {
         !self.percent_metrics.is_empty() || !self.percent_lines.is_empty()
     }
-
 }
 
 impl Scales {

@@ -179,17 +179,19 @@ pub fn read_tidy(
     let judged = scales.judge();
     explain_scales(&scales, &judged, layout.get(Role::Score).map(|i| i + 1), &mut errors);
     errors.extend(check_consistency(&observations));
-    errors.extend(meta::conflicts(&observations, |i| format!("line {}", observations[i].line)).into_iter().map(
-        |c| RowError {
-            line: observations[c.index].line,
-            column: layout.get(c.role).map(|i| i + 1),
-            message: format!(
-                "column {:?}: {}",
-                layout.get(c.role).map_or(c.role.name(), |i| headers[i].as_str()),
-                c.message
-            ),
-        },
-    ));
+    errors.extend(
+        meta::conflicts(&observations, |i| format!("line {}", observations[i].line)).into_iter().map(|c| {
+            RowError {
+                line: observations[c.index].line,
+                column: layout.get(c.role).map(|i| i + 1),
+                message: format!(
+                    "column {:?}: {}",
+                    layout.get(c.role).map_or(c.role.name(), |i| headers[i].as_str()),
+                    c.message
+                ),
+            }
+        }),
+    );
     errors.sort_by_key(|e| (e.line, e.column));
     // Scores on another scale are never dropped row by row: the rest would be misread.
     if !errors.is_empty() && (options.on_error == OnError::Fail || judged.any()) {
@@ -440,7 +442,12 @@ fn parse_row(
 /// Advice on scores written on 0–100: a metric on 0–100 among fractions is one error at
 /// its first such line (its rows' own errors would only repeat it); lines of a file that
 /// also holds fractions are told it mixes scales, where "pass --percent" would be wrong.
-fn explain_scales(scales: &Scales, judged: &ScaleProblems, score_column: Option<usize>, errors: &mut Vec<RowError>) {
+fn explain_scales(
+    scales: &Scales,
+    judged: &ScaleProblems,
+    score_column: Option<usize>,
+    errors: &mut Vec<RowError>,
+) {
     const PERCENT_HINT: &str = "; if scores are percentages, pass --percent";
     for m in &judged.percent_metrics {
         let lines = scales.lines_of(&m.metric);

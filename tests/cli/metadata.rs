@@ -60,7 +60,9 @@ fn issue_16_lower_is_better_series_go_their_own_way() {
     let warnings = summary["warnings"].as_array().expect("warnings");
     assert!(
         warnings.iter().any(|w| w["code"] == "operator-not-applicable"
-            && w["message"].as_str().is_some_and(|m| m.contains("metric brier") && m.contains("lower-is-better"))),
+            && w["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("metric brier") && m.contains("lower-is-better"))),
         "{warnings:?}"
     );
     // Without the column both metrics rise as far as emerge knows: the Brier score's
@@ -116,7 +118,10 @@ fn issue_16_chance_column_is_each_tasks_floor() {
 fn issue_16_percent_metric_divides_one_metric() {
     let wd = Workdir::new();
     let input = data("bad/tidy-percent-metric.csv");
-    wd.analyze(&input).args(["--no-charts", "--bootstrap", "0", "--percent-metric", "bleu"]).assert().success();
+    wd.analyze(&input)
+        .args(["--no-charts", "--bootstrap", "0", "--percent-metric", "bleu"])
+        .assert()
+        .success();
     let summary = wd.summary();
     let close = |got: Vec<f64>, want: [f64; 3]| {
         assert!(got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-15), "{got:?}, want {want:?}");
