@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::items::{self, ItemColumns, ItemData, ItemSource};
-use super::meta::{PercentMetric, Scales};
+use super::meta::Scales;
 use super::record::{Parsed, Problem, ScoreRecord, Skipped};
 use super::tidy::resolve_roles;
 use super::{bigbench, lmeval, wide};
@@ -606,43 +606,13 @@ pub(super) fn scores_dataset(
     if let Some(message) = super::meta::unknown_percent_metrics(&options.percent_metrics, &scales.names()) {
         return Err(IngestError::Header { path: path.into(), message });
     }
-    // A direction or chance level that contradicts its (task, metric): that record is
-    // the problem, and with --on-error skip it is left out.
-    let metadata =
-        super::meta::conflicts(&observations, |i| format!("{}:{}", locations[i].0, observations[i].line));
-    let contradicting: std::collections::BTreeSet<usize> = metadata.iter().map(|c| c.index).collect();
-    problems.extend(metadata.into_iter().map(|c| Problem {
-        file: locations[c.index].0.clone(),
-        line: observations[c.index].line,
-        column: locations[c.index].1,
-        message: c.message,
-    }));
-    let (observations, locations): (Vec<Observation>, Vec<(String, Option<usize>)>) = observations
-        .into_iter()
-        .zip(locations)
-        .enumerate()
-        .filter(|(i, _)| !contradicting.contains(i))
-        .map(|(_, pair)| pair)
-        .unzip();
+    let (observations, locations) = super::meta::drop_conflicts(observations, locations, &mut problems);
     let (observations, conflicts) = check_scores(observations, &locations);
     problems.extend(conflicts);
     // Scores on another scale are never dropped one by one: the rest would be misread.
     let judged = scales.judge();
     if !problems.is_empty() && (options.on_error == OnError::Fail || judged.any()) {
-        // A metric on 0–100 among fractions is one problem, at its first score above 1.
-        let mut told = std::collections::BTreeSet::new();
-        problems.retain_mut(|p| {
-            let scale_of =
-                |m: &&PercentMetric| p.message.starts_with(&format!("metric {:?}: score", m.metric));
-            match judged.percent_metrics.iter().find(scale_of) {
-                Some(m) if told.insert(m.metric.clone()) => {
-                    p.message = m.message();
-                    true
-                }
-                Some(_) => false,
-                None => true,
-            }
-        });
+        judged.fold_into(&mut problems);
         return Err(IngestError::Problems(problems));
     }
     dropped.extend(problems.into_iter().map(DroppedRow::from));

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use super::record::Problem;
 use super::Observation;
 use super::Role;
 
@@ -135,6 +136,33 @@ pub fn conflicts(observations: &[Observation], at: impl Fn(usize) -> String) -> 
     out
 }
 
+/// Where each score record was read: its file and column (its line is the observation's).
+pub type Location = (String, Option<usize>);
+
+/// [`conflicts`] for score records: each contradicting record becomes a problem at its
+/// location and is left out (with `--on-error skip` the rest go on).
+pub fn drop_conflicts(
+    observations: Vec<Observation>,
+    locations: Vec<Location>,
+    problems: &mut Vec<Problem>,
+) -> (Vec<Observation>, Vec<Location>) {
+    let found = conflicts(&observations, |i| format!("{}:{}", locations[i].0, observations[i].line));
+    let contradicting: std::collections::BTreeSet<usize> = found.iter().map(|c| c.index).collect();
+    problems.extend(found.into_iter().map(|c| Problem {
+        file: locations[c.index].0.clone(),
+        line: observations[c.index].line,
+        column: locations[c.index].1,
+        message: c.message,
+    }));
+    observations
+        .into_iter()
+        .zip(locations)
+        .enumerate()
+        .filter(|(i, _)| !contradicting.contains(i))
+        .map(|(_, pair)| pair)
+        .unzip()
+}
+
 /// How each metric of a file writes its scores, to judge its scale as a whole: the lines
 /// with percentage-like values (above 1, at most 100) and the first fraction strictly
 /// between 0 and 1, per metric, in order of first appearance.
@@ -190,6 +218,24 @@ impl ScaleProblems {
     /// Whether any score was written on 0–100: such a file is never read in part.
     pub fn any(&self) -> bool {
         !self.percent_metrics.is_empty() || !self.percent_lines.is_empty()
+    }
+
+    /// For score records (one problem each, `metric "M": score ...`): a metric on 0–100
+    /// among fractions becomes one problem, at its first score above 1.
+    pub fn fold_into(&self, problems: &mut Vec<Problem>) {
+        let mut told = std::collections::BTreeSet::new();
+        problems.retain_mut(|p| {
+            let scale_of =
+                |m: &&PercentMetric| p.message.starts_with(&format!("metric {:?}: score", m.metric));
+            match self.percent_metrics.iter().find(scale_of) {
+                Some(m) if told.insert(m.metric.clone()) => {
+                    p.message = m.message();
+                    true
+                }
+                Some(_) => false,
+                None => true,
+            }
+        });
     }
 }
 
@@ -382,6 +428,40 @@ mod tests {
         assert_eq!(s.lines_of("bleu"), &[4, 5]);
         let m = j.percent_metrics[0].message();
         assert!(m.contains("--percent-metric bleu") && m.contains("\"acc\""), "{m}");
+    }
+
+    /// Score records (JSON and wide inputs): a contradicting record is a problem at its own
+    /// file and column and leaves the data; a metric on 0–100 is one problem, not one per
+    /// record.
+    #[test]
+    fn score_records_are_checked_the_same_way() {
+        let rows = vec![obs("t", "brier", Some(false), None), obs("t", "brier", Some(true), None)];
+        let at = vec![("a.json".to_string(), Some(3)), ("b.json".to_string(), Some(7))];
+        let mut problems = Vec::new();
+        let (kept, at) = drop_conflicts(rows, at, &mut problems);
+        assert_eq!((kept.len(), at[0].0.as_str()), (1, "a.json"));
+        assert_eq!((problems[0].file.as_str(), problems[0].column), ("b.json", Some(7)));
+        assert!(problems[0].message.contains("false at a.json:0"), "{}", problems[0].message);
+
+        let mut s = Scales::default();
+        s.note("acc", 2, 0.42);
+        s.note("bleu", 4, 57.0);
+        s.note("bleu", 5, 23.0);
+        let problem = |line: u64, message: &str| Problem {
+            file: "w.csv".into(),
+            line,
+            column: None,
+            message: message.into(),
+        };
+        let mut problems = vec![
+            problem(3, "model \"m\": no parameter count"),
+            problem(4, "metric \"bleu\": score 57 is outside the range"),
+            problem(5, "metric \"bleu\": score 23 is outside the range"),
+        ];
+        s.judge().fold_into(&mut problems);
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[1].line, 4);
+        assert!(problems[1].message.contains("--percent-metric bleu"), "{}", problems[1].message);
     }
 
     #[test]
