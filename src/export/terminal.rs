@@ -223,13 +223,21 @@ pub(crate) fn score_text(s: &Series) -> String {
 
 /// The gain from the smallest to the largest model: `+6.76 pp (×8)`.
 pub(crate) fn gain_text(s: &Series) -> String {
+    // A gain that would print as ±0.00 pp (a product of many rates) keeps two digits.
+    let pp = |a: f64| {
+        if a != 0.0 && (a * 100.0).abs() < 0.005 {
+            format!("{:+.1e}", a * 100.0)
+        } else {
+            format!("{:+.2}", a * 100.0)
+        }
+    };
     match (s.gain_abs, s.gain_rel, s.is_rate) {
         // Past tenfold a ratio reads better than a percentage in the thousands.
         (Some(a), Some(r), true) if r + 1.0 >= 10.0 => {
-            format!("{:+.2} pp (×{:.0})", a * 100.0, r + 1.0)
+            format!("{} pp (×{:.0})", pp(a), r + 1.0)
         }
-        (Some(a), Some(r), true) => format!("{:+.2} pp ({:+.0}%)", a * 100.0, r * 100.0),
-        (Some(a), None, true) => format!("{:+.2} pp", a * 100.0),
+        (Some(a), Some(r), true) => format!("{} pp ({:+.0}%)", pp(a), r * 100.0),
+        (Some(a), None, true) => format!("{} pp", pp(a)),
         (Some(a), _, false) => format!("{a:+.3}"),
         _ => String::new(),
     }
