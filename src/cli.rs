@@ -220,7 +220,13 @@ pub struct AnalyzeArgs {
     ///   of their tasks (of at most 12 families). report.html lists every group.
     /// all: every group's charts.
     /// none: no charts (same as --no-charts).
-    #[arg(long, value_name = "WHICH", default_value = "flagged", verbatim_doc_comment)]
+    #[arg(
+        long,
+        value_name = "WHICH",
+        default_value = "flagged",
+        hide_possible_values = true,
+        verbatim_doc_comment
+    )]
     pub charts: ChartSelection,
 
     /// Do not draw charts (same as --charts none).
@@ -231,7 +237,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "png")]
     pub chart_format: Vec<ImageFormat>,
 
-    /// Do not print the summary (files are still written).
+    /// Do not print the digest or summary (files are still written).
     #[arg(long, short, conflicts_with = "full")]
     pub quiet: bool,
 
