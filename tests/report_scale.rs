@@ -88,7 +88,7 @@ fn default_charts_on_2000_series_stay_within_150_files_and_50_mb() {
         elapsed.as_secs_f64()
     );
     let mut largest = files.clone();
-    largest.sort_by(|a, b| b.1.cmp(&a.1));
+    largest.sort_by_key(|f| std::cmp::Reverse(f.1));
     eprintln!("largest: {:?}", &largest[..largest.len().min(8)]);
     if std::env::var_os("EMERGE_KEEP_CORPUS").is_some() {
         eprintln!("kept in {}", dir.keep().display());
