@@ -4,6 +4,7 @@
 // page's selftest element for the browser test. Data from the page is set as text, never
 // parsed as markup.
 (function () {
+  var started = Math.round(performance.now()); // the page parsed up to this script
   var errors = [];
   window.addEventListener("error", function (e) {
     errors.push(String(e.message || e));
@@ -191,7 +192,9 @@
   // The browser test's probe: sort, filter and open a group, then report the DOM's state.
   function selftest(term) {
     // Milliseconds from navigation to here: parsing the page and setting it up.
-    var out = { rows: rows.length, groups: data.groups.length, ready_ms: Math.round(performance.now()) };
+    var out = { rows: rows.length, groups: data.groups.length, parsed_ms: started, ready_ms: Math.round(performance.now()) };
+    void document.body.offsetHeight; // and laying it out
+    out.layout_ms = Math.round(performance.now());
     var ths = table.tHead.rows[0].cells;
     var col = function (name) {
       return Array.prototype.filter.call(ths, function (th) { return th.textContent.trim() === name; })[0];
