@@ -10,7 +10,7 @@ use crate::analyze::{AnalyzeOptions, CiMethod, FdrFamily, XAxis, DEFAULT_SEED};
 use crate::cmd::analyze::AnalyzeConfig;
 use crate::compose::Operator;
 use crate::ingest::{ColumnMapping, Format, IngestOptions, OnError};
-use crate::render::ImageFormat;
+use crate::render::{ChartSelection, ImageFormat};
 
 /// Shown at the end of `emerge analyze --help`; the README carries the same lines.
 const ANALYZE_EXAMPLES: &str = "\
@@ -30,7 +30,9 @@ Examples:
 
   emerge analyze items.csv --out items-out/
 
-  emerge analyze mirage.csv --pair exact_match=edit_distance --n 300";
+  emerge analyze mirage.csv --pair exact_match=edit_distance --n 300
+
+  emerge analyze datasets/mmlu_multifamily_by_size.csv --charts all --full --out mmlu/";
 
 /// Shown at the end of `emerge power --help`.
 const POWER_EXAMPLES: &str = "\
@@ -138,8 +140,10 @@ fn dedup(formats: Vec<ImageFormat>) -> Vec<ImageFormat> {
 /// Headers match case-insensitively. Rows with an empty subtask are task-level scores,
 /// analysed as their own series. Scores are fractions in [0, 1] unless --percent.
 ///
-/// Writes summary.json, series.csv, series.parquet and charts (PNG; SVG with
-/// --chart-format) to --out and prints a summary.
+/// Writes report.html (open it first: every group, sortable and searchable, with its
+/// numbers and charts), summary.json, series.csv, series.parquet and charts (PNG; SVG
+/// with --chart-format; which groups: --charts) to --out, and prints a digest (--full:
+/// every series).
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment, after_long_help = ANALYZE_EXAMPLES)]
 pub struct AnalyzeArgs {
@@ -215,21 +219,45 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FIELD")]
     pub join_on: Option<String>,
 
-    /// Directory for summary.json, series.csv, series.parquet and charts; created if needed.
+    /// Directory for report.html, summary.json, series.csv, series.parquet and charts;
+    /// created if needed.
     #[arg(long, value_name = "DIR", default_value = "emerge-out")]
     pub out: PathBuf,
 
-    /// Do not draw charts.
-    #[arg(long, conflicts_with = "chart_format")]
+    /// Which groups get charts: all, flagged or none.
+    ///
+    /// flagged (default): the emergence-score chart and the groups worth a look: those
+    ///   whose verdict is emergent, not-smooth, departs or metric-artefact, then the 10
+    ///   groups with the highest normalised emergence score; the verdicts' findings first,
+    ///   at most 20 groups and 100 charts per format, with the families chart of up to 5
+    ///   of their tasks (of at most 12 families). report.html lists every group.
+    /// all: every group's charts.
+    /// none: no charts (same as --no-charts).
+    #[arg(
+        long,
+        value_name = "WHICH",
+        default_value = "flagged",
+        hide_possible_values = true,
+        verbatim_doc_comment
+    )]
+    pub charts: ChartSelection,
+
+    /// Do not draw charts (same as --charts none).
+    #[arg(long, conflicts_with_all = ["chart_format", "charts"])]
     pub no_charts: bool,
 
     /// Chart image formats, comma-separated: png, svg.
     #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "png")]
     pub chart_format: Vec<ImageFormat>,
 
-    /// Do not print the summary (files are still written).
-    #[arg(long, short)]
+    /// Do not print the digest or summary (files are still written).
+    #[arg(long, short, conflicts_with = "full")]
     pub quiet: bool,
+
+    /// Print every series, fit, forecast and verdict instead of the digest (counts by
+    /// verdict, the 10 most abrupt series, near forecasts, warnings folded by code).
+    #[arg(long)]
+    pub full: bool,
 
     /// Level of every interval and of the verdicts' test (1 − significance level).
     #[arg(long, value_name = "LEVEL", default_value_t = 0.95, value_parser = open_unit, help_heading = "Statistics")]
@@ -498,8 +526,10 @@ impl AnalyzeArgs {
                 join_on: self.join_on,
             },
             out_dir: self.out,
-            chart_formats: if self.no_charts { Vec::new() } else { dedup(self.chart_format) },
+            chart_formats: dedup(self.chart_format),
+            charts: if self.no_charts { ChartSelection::None } else { self.charts },
             quiet: self.quiet,
+            full: self.full,
             stats,
         }
     }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::analyze::AnalyzeOptions;
 use crate::compose::Operator;
 use crate::ingest::IngestOptions;
-use crate::render::ImageFormat;
+use crate::render::{ChartSelection, ImageFormat};
 use crate::report::Report;
 use crate::{analyze, compose, export, ingest, render};
 
@@ -19,9 +19,13 @@ pub struct AnalyzeConfig {
     pub operators: Vec<Operator>,
     pub ingest: IngestOptions,
     pub out_dir: PathBuf,
-    /// Image formats to draw charts in; empty for none.
+    /// Image formats to draw charts in.
     pub chart_formats: Vec<ImageFormat>,
+    /// Which groups get charts.
+    pub charts: ChartSelection,
     pub quiet: bool,
+    /// Print every series rather than the digest.
+    pub full: bool,
     pub stats: AnalyzeOptions,
 }
 
@@ -37,11 +41,16 @@ pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report
     let report = Report::new(&dataset, &config.operators, analysis);
 
     let mut written = export::export_all(&report, &config.out_dir)?;
-    if !config.chart_formats.is_empty() {
-        written.extend(render::render_report(&report, &config.out_dir, &config.chart_formats)?);
-    }
+    let charts = render::render_report(&report, &config.out_dir, &config.chart_formats, config.charts)?;
+    written.extend(charts.paths.iter().cloned());
+    // Last, so that it links only charts that exist.
+    written.push(export::html::write_report(&report, &charts, &config.out_dir)?);
     if !config.quiet {
-        export::terminal::write_summary(out, &report)?;
+        if config.full {
+            export::terminal::write_summary(out, &report)?;
+        } else {
+            export::terminal::write_digest(out, &report)?;
+        }
         writeln!(out, "\nwrote {} files to {}", written.len(), config.out_dir.display())?;
     }
     Ok(report)

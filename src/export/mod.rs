@@ -3,6 +3,8 @@
 //! disk so that a failed run never leaves a half-written file.
 
 mod csv;
+pub mod digest;
+pub mod html;
 mod json;
 mod parquet;
 pub mod terminal;

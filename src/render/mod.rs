@@ -21,6 +21,7 @@
 mod chart;
 pub mod group;
 pub mod overview;
+pub mod select;
 pub mod surface;
 mod svg_text;
 pub mod theme;
@@ -28,6 +29,8 @@ pub mod theme;
 use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
+
+pub use select::ChartSelection;
 
 pub use chart::{draw, Figure, Heatmap, Label, Line, Panel, RefLine, Scale, Shape, Strip, Stroke};
 
@@ -102,28 +105,103 @@ pub fn encode(spec: &Figure, format: ImageFormat) -> Result<Vec<u8>, RenderError
     }
 }
 
-/// Draws every chart of the report into `dir`, returning the paths written.
+/// The charts a run drew, by file name (without directory), for `report.html`.
+#[derive(Debug, Clone, Default)]
+pub struct ChartIndex {
+    pub selection: ChartSelection,
+    /// Per group, in group order: its chart files (every format), empty when not drawn.
+    pub groups: Vec<Vec<String>>,
+    /// Why each group is worth a look, when it is (see [`select`]).
+    pub flags: Vec<Option<select::Flag>>,
+    /// Cross-group charts: families side by side, emergence scores.
+    pub run: Vec<String>,
+    /// Every file written, in chart order.
+    pub paths: Vec<PathBuf>,
+}
+
+/// Draws the charts `selection` asks for into `dir`, returning what was drawn.
 pub fn render_report(
     report: &Report,
     dir: &Path,
     formats: &[ImageFormat],
-) -> Result<Vec<PathBuf>, RenderError> {
+    selection: ChartSelection,
+) -> Result<ChartIndex, RenderError> {
+    let groups = &report.analysis.groups;
+    let flags = select::flags(report);
+    let mut index =
+        ChartIndex { selection, groups: vec![Vec::new(); groups.len()], flags, ..Default::default() };
+    if selection == ChartSelection::None || formats.is_empty() {
+        return Ok(index);
+    }
+    // Stems over every group, so a group's file names do not depend on the selection.
+    let stems = file_stems(groups);
+    let figures_of = |g: usize| {
+        let series: Vec<&Series> = report.analysis.series_of(&groups[g].key).collect();
+        group::charts_for(report, &groups[g], &series)
+    };
+    let families = overview::families(report);
+    let mut drawn: Vec<(usize, Vec<(&'static str, Figure)>)> = Vec::new();
+    let mut wanted_families: Vec<String> = Vec::new();
+    match selection {
+        ChartSelection::All => {
+            drawn = (0..groups.len()).map(|g| (g, figures_of(g))).collect();
+            wanted_families = families.iter().map(|f| f.0.clone()).collect();
+        }
+        ChartSelection::Flagged => {
+            let mut charts = 0;
+            for g in select::priority(report, &index.flags) {
+                if drawn.len() == select::MAX_GROUPS {
+                    break;
+                }
+                let figures = figures_of(g);
+                let family = families.iter().find(|f| f.1.contains(&g));
+                let new_family = family.filter(|f| {
+                    !wanted_families.contains(&f.0)
+                        && f.1.len() <= select::MAX_FAMILY_PANELS
+                        && wanted_families.len() < select::MAX_FAMILIES_CHARTS
+                });
+                let cost = figures.len() + usize::from(new_family.is_some());
+                if charts + cost > select::MAX_CHARTS {
+                    continue;
+                }
+                charts += cost;
+                if let Some(f) = new_family {
+                    wanted_families.push(f.0.clone());
+                }
+                drawn.push((g, figures));
+            }
+            drawn.sort_by_key(|d| d.0);
+        }
+        ChartSelection::None => unreachable!("returned above"),
+    }
     let mut charts: Vec<(String, Figure)> = Vec::new();
-    let names = file_stems(&report.analysis.groups);
-    for (g, stem) in report.analysis.groups.iter().zip(names) {
-        let series: Vec<&Series> = report.analysis.series_of(&g.key).collect();
-        for (suffix, spec) in group::charts_for(report, g, &series) {
-            charts.push((format!("{stem}_{suffix}"), spec));
+    let mut owner: Vec<Option<usize>> = Vec::new();
+    for (g, figures) in drawn {
+        for (suffix, spec) in figures {
+            charts.push((format!("{}_{suffix}", stems[g]), spec));
+            owner.push(Some(g));
         }
     }
-    for (stem, spec) in overview::families(report) {
+    for (stem, _, spec) in families.into_iter().filter(|f| wanted_families.contains(&f.0)) {
         charts.push((format!("{stem}_families"), spec));
+        owner.push(None);
     }
-    charts
-        .extend(overview::emergence_distribution(report).map(|spec| ("emergence_scores".to_string(), spec)));
+    if let Some(spec) = overview::emergence_distribution(report) {
+        charts.push(("emergence_scores".to_string(), spec));
+        owner.push(None);
+    }
     // A group named like a cross-group chart ("x_families") must not overwrite it.
     number_clashes(charts.iter_mut().map(|(stem, _)| stem));
-    write_charts(&charts, dir, formats)
+    index.paths = write_charts(&charts, dir, formats)?;
+    let per_chart = formats.len();
+    for (i, path) in index.paths.iter().enumerate() {
+        let name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        match owner[i / per_chart] {
+            Some(g) => index.groups[g].push(name),
+            None => index.run.push(name),
+        }
+    }
+    Ok(index)
 }
 
 /// Encodes every chart in every format into `dir` (in parallel; each file is written
@@ -171,25 +249,39 @@ fn file_stems(groups: &[Group]) -> Vec<String> {
     stems
 }
 
-/// Appends `_2`, `_3`, ... to the second, third, ... occurrence of a name.
+/// Appends `_2`, `_3`, ... to the second, third, ... occurrence of a name. Names that
+/// differ only in case clash too: they would share a file on macOS and Windows.
 fn number_clashes<'a>(names: impl IntoIterator<Item = &'a mut String>) {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    let mut taken: std::collections::HashSet<String> = Default::default();
     for name in names {
-        let clashes = seen.iter().filter(|s| **s == *name).count();
-        seen.push(name.clone());
-        if clashes > 0 {
-            *name = format!("{name}_{}", clashes + 1);
+        let count = seen.entry(name.to_ascii_lowercase()).or_insert(0);
+        *count += 1;
+        if *count > 1 || taken.contains(&name.to_ascii_lowercase()) {
+            // "a_2" may itself be a name given later or earlier: take the next free number.
+            let mut k = (*count).max(2);
+            while taken.contains(&format!("{name}_{k}").to_ascii_lowercase()) {
+                k += 1;
+            }
+            *name = format!("{name}_{k}");
         }
+        taken.insert(name.to_ascii_lowercase());
     }
 }
 
-/// Letters, digits, `-`, `_` and `.` kept; anything else becomes `_`.
+/// Longest file-name stem of a group, before its chart suffix.
+const MAX_STEM: usize = 120;
+
+/// Letters, digits, `-`, `_` and `.` kept; anything else becomes `_`; cut at [`MAX_STEM`].
 pub fn slug(name: &str) -> String {
     let s: String = name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
         .collect();
-    let s = s.trim_matches('.').to_string();
+    let mut s = s.trim_matches('.').to_string();
+    // File names stay well under the 255 bytes file systems allow, with room for a
+    // chart suffix and a clash number; all ASCII, so any byte is a char boundary.
+    s.truncate(MAX_STEM);
     if s.is_empty() {
         "task".into()
     } else {
@@ -241,6 +333,13 @@ mod tests {
         let mut names: Vec<String> = ["a", "b", "a", "a"].map(String::from).to_vec();
         number_clashes(names.iter_mut());
         assert_eq!(names, ["a", "b", "a_2", "a_3"]);
+        // Case-insensitive file systems, and a numbered name that already exists.
+        let mut names: Vec<String> = ["Task", "task", "x_2", "x", "x"].map(String::from).to_vec();
+        number_clashes(names.iter_mut());
+        assert_eq!(names, ["Task", "task_2", "x_2", "x", "x_3"]);
+        let mut names: Vec<String> = ["x", "x", "x_2"].map(String::from).to_vec();
+        number_clashes(names.iter_mut());
+        assert_eq!(names, ["x", "x_2", "x_2_2"]);
     }
 
     #[test]
@@ -248,5 +347,6 @@ mod tests {
         assert_eq!(slug("BBH / Boolean Expressions"), "BBH___Boolean_Expressions");
         assert_eq!(slug("seed_example"), "seed_example");
         assert_eq!(slug(".."), "task");
+        assert_eq!(slug(&"a".repeat(300)).len(), MAX_STEM);
     }
 }

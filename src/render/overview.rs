@@ -17,8 +17,8 @@ pub fn grid_size(panels: usize, columns: usize) -> (u32, u32) {
 
 /// One figure per (task, metric, shots) evaluated in more than one family: a panel per
 /// family on a shared 0–100% axis, subtasks in grey under the compounds. Returned with
-/// a file stem unique among them.
-pub fn families(report: &Report) -> Vec<(String, Figure)> {
+/// a file stem unique among them and the indices of the groups it shows.
+pub fn families(report: &Report) -> Vec<(String, Vec<usize>, Figure)> {
     let groups = &report.analysis.groups;
     let mut out = Vec::new();
     let mut done = vec![false; groups.len()];
@@ -82,12 +82,12 @@ pub fn families(report: &Report) -> Vec<(String, Figure)> {
             notes: Vec::new(),
             size,
         };
-        out.push((key.clone(), figure));
+        out.push((key.clone(), members, figure));
     }
     // File stems: the task, plus the metric and shots where the task has several.
-    let keys: Vec<GroupKey> = out.iter().map(|(k, _)| k.clone()).collect();
+    let keys: Vec<GroupKey> = out.iter().map(|(k, _, _)| k.clone()).collect();
     out.into_iter()
-        .map(|(key, figure)| {
+        .map(|(key, members, figure)| {
             let same_task: Vec<&GroupKey> = keys.iter().filter(|k| k.task == key.task).collect();
             let mut parts = vec![key.task.clone()];
             if same_task.iter().any(|k| k.metric != key.metric) {
@@ -96,7 +96,7 @@ pub fn families(report: &Report) -> Vec<(String, Figure)> {
             if same_task.iter().any(|k| k.shots != key.shots) {
                 parts.push(format!("{}shot", key.shots.as_deref().unwrap_or("na")));
             }
-            (super::slug(&parts.join("_")), figure)
+            (super::slug(&parts.join("_")), members, figure)
         })
         .collect()
 }

@@ -22,7 +22,7 @@ fn exact_match_against_edit_distance_on_a_smooth_ability_is_a_metric_artefact() 
     let wd = Workdir::new();
     let out = wd
         .analyze(data("pair_mirage.csv"))
-        .args(["--pair", "exact_match=edit_distance", "--no-charts"])
+        .args(["--pair", "exact_match=edit_distance", "--no-charts", "--full"])
         .assert()
         .success()
         .get_output()

@@ -153,7 +153,7 @@ fn simulated_items_show_the_independence_check() {
         .args(["simulate", "--rho", "0.3", "--items", "2000", "--steps", "3", "--out", "items.csv"])
         .assert()
         .success();
-    wd.analyze("items.csv").args(["--bootstrap", "0", "--no-charts"]).assert().success().stdout(
+    wd.analyze("items.csv").args(["--bootstrap", "0", "--no-charts", "--full"]).assert().success().stdout(
         predicates::str::contains("independence (item-level)")
             .and(predicates::str::contains("product outside")),
     );
@@ -341,7 +341,7 @@ fn params_file_supplies_sizes_the_results_do_not_state() {
 fn issue_14_readme_rho_example_dependence_is_not_emergent() {
     let wd = Workdir::new();
     wd.emerge().args(["simulate", "--rho", "0.3", "--items", "500", "--out", "items.csv"]).assert().success();
-    wd.analyze("items.csv").args(["--bootstrap", "0", "--no-charts"]).assert().success().stdout(
+    wd.analyze("items.csv").args(["--bootstrap", "0", "--no-charts", "--full"]).assert().success().stdout(
         predicates::str::contains(
             "2. dependence between subtasks: no evidence that dependence changes with scale",
         ),
@@ -379,7 +379,7 @@ fn issue_14_rising_item_dependence_is_emergent_where_it_rises() {
     }
     let wd = Workdir::new();
     wd.write("rising.csv", csv);
-    wd.analyze("rising.csv").args(["--bootstrap", "0", "--no-charts"]).assert().success().stdout(
+    wd.analyze("rising.csv").args(["--bootstrap", "0", "--no-charts", "--full"]).assert().success().stdout(
         predicates::str::contains(
             "2. dependence between subtasks: emergent: the subtasks' joint success rises beyond their \
              dependence at smaller sizes, between m3 and m4",

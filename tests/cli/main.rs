@@ -11,6 +11,7 @@ mod bad_inputs;
 mod formats;
 mod metadata;
 mod readme;
+mod report;
 mod stats;
 mod util;
 
@@ -481,7 +482,7 @@ fn chart_format_rejects_unknown_formats() {
 #[test]
 fn a_missing_subtask_score_warns_and_leaves_no_compound_point() {
     let wd = Workdir::new();
-    let output = wd.analyze(data("missing_cell.csv")).assert().success().get_output().clone();
+    let output = wd.analyze(data("missing_cell.csv")).arg("--full").assert().success().get_output().clone();
     let summary = wd.summary();
 
     let warnings = warnings_with_code(&summary, "missing-cells");
@@ -846,6 +847,6 @@ fn quiet_prints_nothing_but_still_writes_files() {
 fn no_charts_writes_no_png() {
     let wd = Workdir::new();
     let output = wd.analyze(seed()).arg("--no-charts").assert().success().get_output().clone();
-    assert_eq!(wd.out_files(), ["series.csv", "series.parquet", "summary.json"]);
-    assert!(stdout_of(&output).contains("wrote 3 files"), "stdout: {}", stdout_of(&output));
+    assert_eq!(wd.out_files(), ["report.html", "series.csv", "series.parquet", "summary.json"]);
+    assert!(stdout_of(&output).contains("wrote 4 files"), "stdout: {}", stdout_of(&output));
 }

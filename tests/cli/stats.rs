@@ -112,7 +112,13 @@ fn seed_composed_model_passes_its_holdout_and_forecasts_fifty_percent() {
 #[test]
 fn seed_summary_prints_intervals_forecast_and_verdict() {
     let wd = Workdir::new();
-    let out = wd.analyze(seed()).args(["--n", "1000", "--no-charts"]).assert().success().get_output().clone();
+    let out = wd
+        .analyze(seed())
+        .args(["--n", "1000", "--no-charts", "--full"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("1.02% (0."), "{stdout}");
     assert!(stdout.contains("held out 1T params"), "{stdout}");
@@ -360,8 +366,13 @@ fn issue_13_aicc6_prefers_the_line() {
                aicc,m2,1000000000,s,0.12\naicc,m3,3000000000,s,0.25\naicc,m4,10000000000,s,0.42\n\
                aicc,m5,30000000000,s,0.52\n";
     let input = wd.write("aicc6.csv", csv);
-    let out =
-        wd.analyze(&input).args(["--compose", "mean", "--no-charts"]).assert().success().get_output().clone();
+    let out = wd
+        .analyze(&input)
+        .args(["--compose", "mean", "--no-charts", "--full"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("best fit: linear (AICc -19.3)"), "{stdout}");
     let summary = wd.summary();
@@ -380,8 +391,13 @@ fn issue_13_data_under_the_floor_is_reported_with_its_reason() {
                fit,f2,600000000,s,0.04\nfit,f3,1500000000,s,0.11\nfit,f4,4000000000,s,0.19\n\
                fit,f5,10000000000,s,0.33\nfit,f6,27000000000,s,0.41\n";
     let input = wd.write("floor.csv", csv);
-    let out =
-        wd.analyze(&input).args(["--chance", "0.25", "--no-charts"]).assert().success().get_output().clone();
+    let out = wd
+        .analyze(&input)
+        .args(["--chance", "0.25", "--no-charts", "--full"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("logistic: not converged (data under the floor: 5 of 7 scores"), "{stdout}");
     let summary = wd.summary();
@@ -402,7 +418,7 @@ fn issue_13_data_under_the_floor_is_reported_with_its_reason() {
 #[test]
 fn issue_13_seed_without_counts_reads_right() {
     let wd = Workdir::new();
-    let out = wd.analyze(seed()).args(["--no-charts"]).assert().success().get_output().clone();
+    let out = wd.analyze(seed()).args(["--no-charts", "--full"]).assert().success().get_output().clone();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("broken-power-law: not fitted (needs at least 7 model sizes"), "{stdout}");
     assert!(!stdout.contains("FAILS"), "{stdout}");
