@@ -247,17 +247,14 @@ fn bootstrap_all(
 }
 
 /// The emergence scores' intervals from the bootstrap's replicates of B, which are scored
-/// as given (neither merged nor turned, [`super::emergence_score_at`]). Turning a series
-/// negates B in every replicate, so the interval is negated and swapped, exactly; dividing by
-/// the fixed n − 1 gives the interval per step. With models of one size merged, the
-/// replicates score another series than the point estimate does: no interval.
+/// with models of one size merged but not turned ([`super::emergence_score_at`]). Turning a
+/// series negates B in every replicate, so the interval is negated and swapped, exactly;
+/// dividing by the fixed n − 1 (n distinct sizes) gives the interval per step.
 fn score_intervals(s: &mut Series, row: &RowBootstrap, replicates: usize) {
     let sizes: Vec<f64> = s.points.iter().map(|p| p.params).collect();
     let n = distinct_sizes(&sizes);
     let why = if s.emergence_score.is_none() && row.score_interval.is_none() {
         Some("no emergence score".to_string())
-    } else if n < sizes.len() {
-        Some("models of one size are merged for the score but not in the bootstrap's replicates".into())
     } else if row.score_interval.is_some() {
         None
     } else {
