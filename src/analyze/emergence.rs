@@ -250,7 +250,11 @@ mod tests {
         assert_eq!(s.sizes, 5);
         assert_eq!(s.note.as_deref(), Some("2 models at 7B merged (mean)"));
         // The bootstrap's statistic merges them too.
-        assert_relative_eq!(emergence_score_at(&sizes, &y).unwrap(), 2.6832815729997477, max_relative = 1e-12);
+        assert_relative_eq!(
+            emergence_score_at(&sizes, &y).unwrap(),
+            2.6832815729997477,
+            max_relative = 1e-12
+        );
         // Input order does not matter.
         let (mut rs, mut ry) = (sizes.to_vec(), y.to_vec());
         rs.reverse();
