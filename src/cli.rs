@@ -22,6 +22,8 @@ Examples:
 
   emerge analyze harness.csv --col model=model_name --col family=model_family --percent
 
+  emerge analyze corpus.csv --percent-metric bleu
+
   emerge analyze datasets/seed_example.csv --n 1000 --threshold 0.5 --seed 7
 
   emerge analyze datasets/pythia-lm-eval-0.3 --chance 0.25 --bootstrap 200 --out pythia/
@@ -123,7 +125,9 @@ fn dedup(formats: Vec<ImageFormat>) -> Vec<ImageFormat> {
 /// INPUT is a file or a directory of evaluation results (the format is detected;
 /// --format overrides):
 ///   tidy CSV/TSV/Parquet, one row per (model, subtask): required columns model,
-///     params, subtask, score; optional task, family, metric, n, correct, flops, shots;
+///     params, subtask, score; optional task, family, metric, n, correct, flops, shots,
+///     higher_is_better (true/false per metric: lower-is-better series are fitted,
+///     scored and forecast falling) and chance (the task's chance level, its floor);
 ///   wide CSV (--wide), one row per model and one column per subtask;
 ///   item-level CSV/TSV/Parquet, one row per (model, subtask, item): columns model,
 ///     params, subtask, item, correct (0/1 or a score in [0, 1]), optional task,
@@ -165,13 +169,22 @@ pub struct AnalyzeArgs {
     /// Read the column named HEADER as ROLE (repeatable).
     ///
     /// Roles: model, params, subtask, score, task, family, metric, n, correct, flops,
-    /// shots, item. Example: --col model=model_name --col family=model_family
+    /// shots, item, higher_is_better, chance.
+    /// Example: --col model=model_name --col family=model_family
     #[arg(long = "col", value_name = "ROLE=HEADER")]
     pub columns: Vec<ColumnMapping>,
 
     /// Scores are percentages in [0, 100]; divide them by 100.
     #[arg(long)]
     pub percent: bool,
+
+    /// Scores of metric NAME are percentages in [0, 100]; divide them by 100 (repeatable).
+    ///
+    /// For a file whose metrics are on different scales (BLEU on 0–100 beside accuracy
+    /// as a fraction). A metric with scores above 1 among metrics of fractions is an
+    /// error that names it, with --on-error skip too [default: none].
+    #[arg(long = "percent-metric", value_name = "NAME", conflicts_with = "percent")]
+    pub percent_metrics: Vec<String>,
 
     /// Input format [default: detected from the path and content].
     ///
@@ -252,6 +265,9 @@ pub struct AnalyzeArgs {
     pub x_axis: String,
 
     /// Chance level of the task (e.g. 0.25 for 4-way multiple choice): the logistic fits' floor.
+    ///
+    /// A `chance` column in the input sets it per task and metric instead; neither applies
+    /// to a lower-is-better metric.
     #[arg(long, value_name = "P", value_parser = unit_interval, help_heading = "Statistics")]
     pub chance: Option<f64>,
 
@@ -474,6 +490,7 @@ impl AnalyzeArgs {
             operators,
             ingest: IngestOptions {
                 percent: self.percent,
+                percent_metrics: self.percent_metrics,
                 columns: self.columns,
                 format: if self.wide { Some(Format::Wide) } else { self.format },
                 on_error: self.on_error,

@@ -515,9 +515,12 @@ pub fn attach(verdicts: &mut Vec<Verdict>, groups: &[Group], joint: &[JointCount
         replicates: o.bootstrap.max(MIN_REPLICATES),
         power: true,
     };
+    // STRICT's floor is its own group's chance level.
+    let po_of = |j: &Job| PairOptions { chance: j.group.chance(o.chance).unwrap_or(0.0), ..po.clone() };
     let mut tested: Vec<Option<Tested>> = jobs
         .par_iter()
         .map(|j| {
+            let po = po_of(j);
             let (s, c, _) = j.sides.as_ref().ok()?;
             let tag = format!("\u{2}pair={}={}", j.pair.strict, j.pair.continuous);
             let seeds = (
@@ -560,7 +563,7 @@ pub fn attach(verdicts: &mut Vec<Verdict>, groups: &[Group], joint: &[JointCount
         .zip(tested)
         .map(|(j, t)| match (t, &j.sides) {
             (Some(t), Ok((s, _, series))) => {
-                ArtefactQuestion { series: series.clone(), ..conclude(t, s, &po) }
+                ArtefactQuestion { series: series.clone(), ..conclude(t, s, &po_of(j)) }
             }
             (_, sides) => unanswered(j, sides.as_ref().err().cloned().unwrap_or_default()),
         })
@@ -692,16 +695,12 @@ fn metric_sides(gs: &Group, gc: &Group, o: &AnalyzeOptions) -> Result<(Side, Sid
         ),
         _ => return Err("the two metrics share no task-level row and no subtask".to_string()),
     };
-    let mut strict = Side {
-        name: gs.key.metric.clone(),
-        higher_is_better: metric_higher_is_better(&gs.key.metric),
-        points: Vec::new(),
-    };
-    let mut cont = Side {
-        name: gc.key.metric.clone(),
-        higher_is_better: metric_higher_is_better(&gc.key.metric),
-        points: Vec::new(),
-    };
+    // The input's direction where it states one; else the metric's name says.
+    let direction =
+        |g: &Group| g.meta.higher_is_better.unwrap_or_else(|| metric_higher_is_better(&g.key.metric));
+    let mut strict =
+        Side { name: gs.key.metric.clone(), higher_is_better: direction(gs), points: Vec::new() };
+    let mut cont = Side { name: gc.key.metric.clone(), higher_is_better: direction(gc), points: Vec::new() };
     for (ms, model) in gs.models.iter().enumerate() {
         let Some(mc) = gc.models.iter().position(|m| m.name == model.name) else { continue };
         let cells_s: Option<Vec<&Cell>> = rows_s.iter().map(|r| r[ms].as_ref()).collect();
@@ -746,7 +745,7 @@ fn compound_sides(
 ) -> Result<(Side, Side, String), String> {
     let side = |ci: usize| Side {
         name: g.compounds[ci].operator.name().to_string(),
-        higher_is_better: g.compounds[ci].operator.higher_is_better(),
+        higher_is_better: g.compounds[ci].operator.higher_is_better() && g.higher_is_better(),
         points: Vec::new(),
     };
     let (mut strict, mut cont) = (side(cs), side(cc));
@@ -860,6 +859,7 @@ mod tests {
             cells,
             task_level: None,
             compounds: Vec::new(),
+            meta: Default::default(),
         };
         let gs = group("exact_match", vec![vec![cell(0.12, 100, Some(12))], vec![cell(0.15, 200, Some(30))]]);
         let gc = group("edit_distance", vec![vec![cell(0.4, 100, None)], vec![cell(0.25, 200, None)]]);

@@ -529,6 +529,7 @@ mod tests {
             cells: vec![vec![cell]; 5],
             task_level: None,
             compounds: vec![Compound { values: vec![op.apply(&[p; 5]).ok()], operator: op }],
+            meta: Default::default(),
         }
     }
 

@@ -102,8 +102,18 @@ impl CompositionQuestion {
     }
 }
 
-fn options(o: &AnalyzeOptions, power: bool) -> BreakOptions {
-    BreakOptions { chance: o.chance.unwrap_or(0.0), alpha: o.alpha(), power, ..BreakOptions::default() }
+/// Why the verdict's tests leave a lower-is-better metric alone.
+pub(super) const LOWER_IS_BETTER: &str =
+    "the metric is lower-is-better (higher_is_better false in the input); the \
+     verdict's break and composition tests model rates that rise from chance";
+
+fn options(g: &Group, o: &AnalyzeOptions, power: bool) -> BreakOptions {
+    BreakOptions {
+        chance: g.chance(o.chance).unwrap_or(0.0),
+        alpha: o.alpha(),
+        power,
+        ..BreakOptions::default()
+    }
 }
 
 /// Question 2 for every group, index-aligned with `groups`.
@@ -146,12 +156,15 @@ fn test(g: &Group, o: &AnalyzeOptions) -> CompositionQuestion {
     if !op.is_rate() {
         return fail(format!("{} is not a rate; the verdict tests rates", op.name()));
     }
+    if !g.higher_is_better() {
+        return fail(LOWER_IS_BETTER.into());
+    }
     let (data, names) = match data(g, o) {
         Ok(d) => d,
         Err(why) => return fail(why),
     };
     let seed = series_seed(o.seed, &g.key, None);
-    let run = |null| beyond_test(&data, op, null, &options(o, false), seed);
+    let run = |null| beyond_test(&data, op, null, &options(g, o, false), seed);
     match (run(Dependence::None), run(Dependence::Constant)) {
         (Ok(t), Ok(d)) => CompositionQuestion {
             outcome: CompositionOutcome::NoEvidence,
@@ -277,5 +290,5 @@ fn power_text(power: Option<f64>) -> String {
 /// The test again with its power: the same streams, so the same p-value.
 fn with_power(g: &Group, o: &AnalyzeOptions, null: Dependence) -> Option<BeyondTest> {
     let (data, _) = data(g, o).ok()?;
-    beyond_test(&data, &o.verdict_op, null, &options(o, true), series_seed(o.seed, &g.key, None)).ok()
+    beyond_test(&data, &o.verdict_op, null, &options(g, o, true), series_seed(o.seed, &g.key, None)).ok()
 }

@@ -75,7 +75,7 @@ pub fn composed_holdout(
         .zip(&g.cells)
         .map(|(name, row)| training_cells(name, row, g, held_model, o))
         .collect();
-    let floor = o.chance.unwrap_or(0.0);
+    let floor = g.chance(o.chance).unwrap_or(0.0);
     let free = training.iter().map(|t| refit(t, floor)).collect::<Result<Vec<FittedCurve>, String>>()?;
     let refit =
         ComposedModel::new(full.operator.clone(), free).with_items(rest.clone()).testing_overdispersion();

@@ -79,8 +79,13 @@ pub fn judge_all(groups: &[&Group], o: &AnalyzeOptions) -> Vec<JumpQuestion> {
 }
 
 /// The options every series is tested with.
-fn break_options(o: &AnalyzeOptions, power: bool) -> BreakOptions {
-    BreakOptions { chance: o.chance.unwrap_or(0.0), alpha: o.alpha(), power, ..BreakOptions::default() }
+fn break_options(g: &Group, o: &AnalyzeOptions, power: bool) -> BreakOptions {
+    BreakOptions {
+        chance: g.chance(o.chance).unwrap_or(0.0),
+        alpha: o.alpha(),
+        power,
+        ..BreakOptions::default()
+    }
 }
 
 fn test_group(g: &Group, o: &AnalyzeOptions) -> Vec<SeriesJump> {
@@ -90,8 +95,8 @@ fn test_group(g: &Group, o: &AnalyzeOptions) -> Vec<SeriesJump> {
         .map(|(subtask, row)| {
             let seed = series_seed(o.seed, &g.key, subtask.as_deref());
             let tested = series_data(g, row, o).and_then(|(data, names)| {
-                let t = break_test(&data, &break_options(o, false), seed).map_err(|e| e.to_string())?;
-                let floor = o.chance.unwrap_or(0.0);
+                let t = break_test(&data, &break_options(g, o, false), seed).map_err(|e| e.to_string())?;
+                let floor = g.chance(o.chance).unwrap_or(0.0);
                 if t.null_fit.rates.iter().all(|&r| r - floor < FLOOR_BAND * (1.0 - floor)) {
                     return Err(format!(
                         "the smooth trend lies on the chance floor {floor} at every size (scores at or below \
@@ -160,10 +165,13 @@ fn series_data(
     row: &[Option<Cell>],
     o: &AnalyzeOptions,
 ) -> Result<(BreakData, Vec<String>), String> {
+    if !g.higher_is_better() {
+        return Err(super::composition::LOWER_IS_BETTER.into());
+    }
     let points = points(g, row, o)?;
     let spec = FitSpec {
         kind: ModelKind::Logistic,
-        floor: o.chance.unwrap_or(0.0),
+        floor: g.chance(o.chance).unwrap_or(0.0),
         higher_is_better: true,
         is_rate: true,
     };
@@ -255,7 +263,7 @@ fn conclude(g: &Group, mut series: Vec<SeriesJump>, o: &AnalyzeOptions, alpha: f
         return JumpQuestion { outcome, text, series, strongest: Some(best), power: None };
     }
     // No evidence: how likely a +10-point jump at the two largest sizes would have been seen.
-    let with_power = break_options(o, true);
+    let with_power = break_options(g, o, true);
     let mut power: Option<f64> = None;
     for s in series.iter_mut() {
         let Ok(t) = &s.test else { continue };

@@ -211,11 +211,14 @@ fn measure_all(composition: Composition, options: &AnalyzeOptions) -> Analysis {
                 ),
             ));
         }
+        // The input's direction for the metric; compounds keep it, except edit distance,
+        // which turns a rate into a count of errors.
+        let up = g.higher_is_better();
         for (i, (name, row)) in g.subtasks.iter().zip(&g.cells).enumerate() {
-            series.push(measure(g, Source::Subtask(i), name, None, true, true, cell_values(row), None));
+            series.push(measure(g, Source::Subtask(i), name, None, up, true, cell_values(row), None));
         }
         if let Some(row) = &g.task_level {
-            series.push(measure(g, Source::Task, TASK_LEVEL_NAME, None, true, true, cell_values(row), None));
+            series.push(measure(g, Source::Task, TASK_LEVEL_NAME, None, up, true, cell_values(row), None));
         }
         for (i, c) in g.compounds.iter().enumerate() {
             let k = g.subtasks.len();
@@ -224,7 +227,7 @@ fn measure_all(composition: Composition, options: &AnalyzeOptions) -> Analysis {
                 Source::Compound(i),
                 c.operator.name(),
                 Some(k),
-                c.operator.higher_is_better(),
+                c.operator.higher_is_better() && up,
                 c.operator.is_rate(),
                 c.values.clone(),
                 Some((&c.operator, k)),
@@ -315,5 +318,112 @@ fn measure(
         composed: None,
         composed_note: None,
         forecasts: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::compose;
+    use crate::ingest::{Dataset, Format, Observation};
+
+    /// Two subtasks over six sizes, 100M to 30B, with the input's direction and chance.
+    fn dataset(
+        metric: &str,
+        rows: [[f64; 6]; 2],
+        higher_is_better: Option<bool>,
+        chance: Option<f64>,
+    ) -> Dataset {
+        let sizes = [1e8, 3e8, 1e9, 3e9, 1e10, 3e10];
+        let mut observations = Vec::new();
+        for (s, row) in rows.iter().enumerate() {
+            for (m, (&params, &score)) in sizes.iter().zip(row).enumerate() {
+                observations.push(Observation {
+                    line: 2 + observations.len() as u64,
+                    model: format!("m{m}"),
+                    params,
+                    task: "t".into(),
+                    subtask: Some(format!("s{s}")),
+                    family: "all".into(),
+                    metric: metric.into(),
+                    shots: None,
+                    score,
+                    n: None,
+                    correct: None,
+                    flops: None,
+                    higher_is_better,
+                    chance,
+                });
+            }
+        }
+        let rows_read = observations.len() as u64;
+        Dataset::of_rows("t.csv", Format::Tidy, observations, rows_read)
+    }
+
+    fn run(d: &Dataset, options: &AnalyzeOptions) -> Analysis {
+        let ops: Vec<Operator> = ["all", "mean"].iter().map(|o| o.parse().expect("valid")).collect();
+        analyze(compose(d, &ops), &[], options)
+    }
+
+    fn options() -> AnalyzeOptions {
+        AnalyzeOptions { bootstrap: 0, thresholds: vec![0.2], ..AnalyzeOptions::default() }
+    }
+
+    const BRIER: [[f64; 6]; 2] = [[0.40, 0.36, 0.30, 0.22, 0.15, 0.11], [0.42, 0.39, 0.33, 0.25, 0.18, 0.12]];
+
+    /// Issue 16: a Brier score falling from 41% to 11.5% (the mean of the two subtasks) is,
+    /// when the input says lower is better, an improvement: a positive emergence score, a
+    /// logistic falling toward 0, and a forecast where the mean falls through 20% (23.5% at
+    /// 3B, 16.5% at 10B); the product of Brier scores is not composed.
+    #[test]
+    fn issue_16_lower_is_better_is_fitted_scored_and_forecast_falling() {
+        let a = run(&dataset("brier", BRIER, Some(false), None), &options());
+        let s0 = &a.series[0];
+        assert!(!s0.higher_is_better);
+        assert!(s0.emergence_score.is_some_and(|e| e > 0.0), "{:?}", s0.emergence_score);
+        let logistic = s0.fits.iter().find(|f| f.model == fit::ModelKind::Logistic).expect("a logistic fit");
+        let curve = logistic.fit.as_ref().expect("fitted");
+        assert!(curve.converged, "{:?}", curve.convergence_note);
+        assert!(curve.predict(10.5) < curve.predict(8.0));
+        let all = a.series.iter().find(|s| s.name == "all").expect("all");
+        assert!(all.points.is_empty());
+        assert!(a.warnings.iter().any(|w| w.code == "operator-not-applicable"));
+        let mean = a.series.iter().find(|s| s.name == "mean").expect("mean");
+        assert!(!mean.higher_is_better);
+        let crossing = mean.forecasts.first().map(|f| f.crossing);
+        match crossing {
+            Some(Crossing::At(x)) => assert!((3e9f64.log10()..10.0).contains(&x), "{x}"),
+            other => panic!("the mean should fall through 20% between 3B and 10B: {other:?}"),
+        }
+        // The same numbers read as higher-is-better decline: a negative score, and the
+        // mean (above 20% at the smallest model, falling) never rises through 20%.
+        let b = run(&dataset("brier", BRIER, None, None), &options());
+        assert!(b.series[0].higher_is_better);
+        assert!(b.series[0].emergence_score.is_some_and(|e| e < 0.0));
+        let mean = b.series.iter().find(|s| s.name == "mean").expect("mean");
+        assert!(!matches!(mean.forecasts.first().map(|f| f.crossing), Some(Crossing::At(_))));
+    }
+
+    /// Issue 16: the input's chance level is the group's floor, as `--chance` is; it
+    /// overrides the flag, and a lower-is-better metric has none.
+    #[test]
+    fn issue_16_chance_from_the_input_is_the_logistic_floor() {
+        let rows = [[0.26, 0.27, 0.30, 0.38, 0.52, 0.66], [0.25, 0.28, 0.31, 0.40, 0.55, 0.70]];
+        let logistic = |a: &Analysis| {
+            let f = a.series[0].fits.iter().find(|f| f.model == fit::ModelKind::Logistic).expect("logistic");
+            f.fit.as_ref().expect("fitted").parameters.iter().map(|p| p.value).collect::<Vec<f64>>()
+        };
+        let column = run(&dataset("acc", rows, None, Some(0.25)), &options());
+        let flag =
+            run(&dataset("acc", rows, None, None), &AnalyzeOptions { chance: Some(0.25), ..options() });
+        let over =
+            run(&dataset("acc", rows, None, Some(0.25)), &AnalyzeOptions { chance: Some(0.1), ..options() });
+        let none = run(&dataset("acc", rows, None, None), &options());
+        assert_eq!(logistic(&column), logistic(&flag));
+        assert_eq!(logistic(&over), logistic(&flag));
+        assert_ne!(logistic(&column), logistic(&none));
+        assert_eq!(column.groups[0].chance(None), Some(0.25));
+        let brier = run(&dataset("brier", BRIER, Some(false), None), &options());
+        assert_eq!(brier.groups[0].chance(Some(0.25)), None);
     }
 }

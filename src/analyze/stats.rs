@@ -274,9 +274,10 @@ fn score_intervals(s: &mut Series, row: &RowBootstrap, replicates: usize) {
     s.emergence_score_normalized_ci = ci.map(|(lo, hi)| (lo / steps, hi / steps));
 }
 
-/// The logistic floor of a series: the chance level, composed for compounds.
+/// The logistic floor of a series: the group's chance level (the input's, else
+/// `--chance`), composed for compounds; 0 where lower is better.
 fn floor_of(s: &Series, g: &Group, o: &AnalyzeOptions) -> f64 {
-    let chance = o.chance.unwrap_or(0.0);
+    let chance = g.chance(o.chance).unwrap_or(0.0);
     match s.source {
         Source::Compound(i) if s.is_rate && s.higher_is_better => {
             g.compounds[i].operator.apply(&vec![chance; g.subtasks.len()]).unwrap_or(0.0)
@@ -388,6 +389,11 @@ fn compose_all(
             if !wants_composed(op, o) {
                 return None;
             }
+            if !s.higher_is_better {
+                let why = "the composed model composes the subtasks' rising logistic trends; this metric is \
+                           lower-is-better (higher_is_better false in the input)";
+                return Some((si, Err(why.to_string())));
+            }
             let own = &a.series[ranges[&s.key].clone()];
             let items = item_points(g, joint, o);
             let data = HoldoutData { series: s, group: g, items: &items };
@@ -428,9 +434,12 @@ fn composed_report(
 }
 
 fn forecasts(s: &Series, o: &AnalyzeOptions) -> Vec<Forecast> {
-    if s.kind != SeriesKind::Compound || !s.is_rate || !s.higher_is_better {
+    if s.kind != SeriesKind::Compound || !s.is_rate {
         return Vec::new();
     }
+    // A lower-is-better rate crosses a threshold on its way down: searched as its negative
+    // rising through the negative threshold, the band's edges swapped.
+    let sign = if s.higher_is_better { 1.0 } else { -1.0 };
     let xs: Vec<f64> = s.xs(o.x_axis).into_iter().flatten().collect();
     let (Some(lo), Some(x_max)) = (xs.iter().copied().reduce(f64::min), xs.iter().copied().reduce(f64::max))
     else {
@@ -439,13 +448,16 @@ fn forecasts(s: &Series, o: &AnalyzeOptions) -> Vec<Forecast> {
     let hi = x_max + FORECAST_DECADES;
     type Curve<'a> = Box<dyn Fn(f64) -> f64 + 'a>;
     let level = o.confidence;
+    // `upper` is the edge that reaches a threshold first in the direction of improvement.
+    let hi_edge = move |b: (f64, f64)| if sign > 0.0 { b.1 } else { -b.0 };
+    let lo_edge = move |b: (f64, f64)| if sign > 0.0 { b.0 } else { -b.1 };
     let (source, centre, upper, lower): (&'static str, Curve, Curve, Curve) = if let Some(c) = &s.composed {
         let m = &c.model;
         (
             "composed",
-            Box::new(move |x| m.predict(x)),
-            Box::new(move |x| m.band(x, level).map_or(f64::NAN, |b| b.1)),
-            Box::new(move |x| m.band(x, level).map_or(f64::NAN, |b| b.0)),
+            Box::new(move |x| sign * m.predict(x)),
+            Box::new(move |x| m.band(x, level).map_or(f64::NAN, hi_edge)),
+            Box::new(move |x| m.band(x, level).map_or(f64::NAN, lo_edge)),
         )
     } else if let Some(Ok(curve)) = s.fits.iter().find(|f| f.model == ModelKind::Logistic).map(|f| &f.fit) {
         if !curve.converged {
@@ -453,16 +465,17 @@ fn forecasts(s: &Series, o: &AnalyzeOptions) -> Vec<Forecast> {
         }
         (
             "logistic",
-            Box::new(move |x| curve.predict(x)),
-            Box::new(move |x| curve.confidence_band(x, level).map_or(f64::NAN, |b| b.1)),
-            Box::new(move |x| curve.confidence_band(x, level).map_or(f64::NAN, |b| b.0)),
+            Box::new(move |x| sign * curve.predict(x)),
+            Box::new(move |x| curve.confidence_band(x, level).map_or(f64::NAN, hi_edge)),
+            Box::new(move |x| curve.confidence_band(x, level).map_or(f64::NAN, lo_edge)),
         )
     } else {
         return Vec::new();
     };
     o.thresholds
         .iter()
-        .map(|&t| {
+        .map(|&threshold| {
+            let t = sign * threshold;
             let crossing = first_crossing(&centre, t, lo, hi);
             let extrapolation_decades = match crossing {
                 Crossing::At(x) if x > x_max => Some(x - x_max),
@@ -470,7 +483,7 @@ fn forecasts(s: &Series, o: &AnalyzeOptions) -> Vec<Forecast> {
             };
             let has_band = upper(lo).is_finite() && lower(lo).is_finite();
             Forecast {
-                threshold: t,
+                threshold,
                 source,
                 crossing,
                 low: has_band.then(|| first_crossing(&upper, t, lo, hi)),

@@ -70,6 +70,35 @@ pub struct Group {
     /// Task-level scores (rows with an empty subtask), one per model, if any.
     pub task_level: Option<Vec<Option<Cell>>>,
     pub compounds: Vec<Compound>,
+    /// What the input says about the metric on this task.
+    pub meta: TaskMeta,
+}
+
+/// What the input says about a metric on a task (ingest checks that its rows agree).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TaskMeta {
+    /// The `higher_is_better` column (or lm-evaluation-harness' own); None: not stated.
+    pub higher_is_better: Option<bool>,
+    /// The `chance` column (or 1/choices from lm-evaluation-harness); None: not stated.
+    pub chance: Option<f64>,
+}
+
+impl Group {
+    /// Whether larger values of the group's metric are better: as the input says, else yes.
+    pub fn higher_is_better(&self) -> bool {
+        self.meta.higher_is_better.unwrap_or(true)
+    }
+
+    /// The chance level of the group's rates, the floor of their logistic trends: the
+    /// input's, else `fallback` (`--chance`). None for a lower-is-better metric, which
+    /// falls toward its best value rather than rising from chance.
+    pub fn chance(&self, fallback: Option<f64>) -> Option<f64> {
+        if self.higher_is_better() {
+            self.meta.chance.or(fallback)
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -143,7 +172,11 @@ fn group(observations: &[Observation]) -> Vec<Group> {
                     None => task_level.get_or_insert_with(|| vec![None; models.len()])[m] = Some(cell),
                 }
             }
-            Group { key, models, subtasks, cells, task_level, compounds: Vec::new() }
+            let meta = TaskMeta {
+                higher_is_better: rows.iter().find_map(|o| o.higher_is_better),
+                chance: rows.iter().find_map(|o| o.chance),
+            };
+            Group { key, models, subtasks, cells, task_level, compounds: Vec::new(), meta }
         })
         .collect()
 }
@@ -187,6 +220,20 @@ fn compose_group(g: &Group, operators: &[Operator], warnings: &mut Vec<Warning>)
     operators
         .iter()
         .map(|op| {
+            if !g.higher_is_better() && !composes_lower_is_better(op) {
+                warnings.push(Warning::new(
+                    "operator-not-applicable",
+                    format!(
+                        "{}: the metric is lower-is-better (higher_is_better false in the input), and {} composes \
+                         rates where higher is better; only mean and geomean compose lower-is-better subtasks; \
+                         no {} values",
+                        g.key,
+                        op.name(),
+                        op.name()
+                    ),
+                ));
+                return Compound { operator: op.clone(), values: vec![None; g.models.len()] };
+            }
             let mut refused = None;
             let values = rates
                 .iter()
@@ -210,4 +257,11 @@ fn compose_group(g: &Group, operators: &[Operator], warnings: &mut Vec<Warning>)
             Compound { operator: op.clone(), values }
         })
         .collect()
+}
+
+/// Whether an operator means the same for a metric where lower is better: averages do;
+/// products, at-least-K, exact match, edit distance and the minimum read their inputs as
+/// rates of success.
+fn composes_lower_is_better(op: &Operator) -> bool {
+    matches!(op.kind(), OperatorKind::Mean | OperatorKind::GeoMean)
 }

@@ -331,9 +331,11 @@ fn write_models(w: &mut dyn Write, report: &Report) -> io::Result<()> {
                         fmt_scale(x, options.x_axis)
                     )
                 }
-                Crossing::Before => {
-                    format!("already at {} or above at the smallest model", fmt_percent(f.threshold))
-                }
+                Crossing::Before => format!(
+                    "already at {} or {} at the smallest model",
+                    fmt_percent(f.threshold),
+                    if s.higher_is_better { "above" } else { "below" }
+                ),
                 Crossing::Beyond => format!(
                     "does not reach {} within {} decades beyond the largest model",
                     fmt_percent(f.threshold),

@@ -357,6 +357,8 @@ impl Reader<'_> {
                 score,
                 stderr: None,
                 n: None,
+                higher_is_better: None,
+                chance: None,
             });
         }
     }
@@ -605,6 +607,8 @@ mod tests {
             score: 0.275,
             stderr: None,
             n: None,
+            higher_is_better: None,
+            chance: None,
         };
         assert_eq!(first, &expected);
         let two_digit = &parsed.records[3];

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::items::{self, ItemColumns, ItemData, ItemSource};
+use super::meta::Scales;
 use super::record::{Parsed, Problem, ScoreRecord, Skipped};
 use super::tidy::resolve_roles;
 use super::{bigbench, lmeval, wide};
@@ -518,6 +519,8 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
             n: Some(r.n),
             correct: r.binary.then(|| r.sum.round() as u64),
             flops: None,
+            higher_is_better: None,
+            chance: None,
         });
     }
     let mut warnings = Vec::new();
@@ -562,6 +565,8 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
             n: Some(j.complete),
             correct: j.binary.then(|| j.joint_sum.round() as u64),
             flops: None,
+            higher_is_better: None,
+            chance: None,
         });
     }
     let dropped: Vec<DroppedRow> = problems.into_iter().map(DroppedRow::from).collect();
@@ -587,9 +592,10 @@ pub(super) fn scores_dataset(
     let mut observations = Vec::with_capacity(records.len());
     let mut dropped: Vec<DroppedRow> = skipped.into_iter().map(skipped_row).collect();
     let mut locations = Vec::with_capacity(records.len());
+    let mut scales = Scales::default();
     for r in records {
         let at = (r.file.clone(), r.column);
-        match score_observation(r, options, params) {
+        match score_observation(r, options, params, &mut scales) {
             Ok(o) => {
                 observations.push(o);
                 locations.push(at);
@@ -597,9 +603,16 @@ pub(super) fn scores_dataset(
             Err(p) => problems.push(p),
         }
     }
+    if let Some(message) = super::meta::unknown_percent_metrics(&options.percent_metrics, &scales.names()) {
+        return Err(IngestError::Header { path: path.into(), message });
+    }
+    let (observations, locations) = super::meta::drop_conflicts(observations, locations, &mut problems);
     let (observations, conflicts) = check_scores(observations, &locations);
     problems.extend(conflicts);
-    if !problems.is_empty() && options.on_error == OnError::Fail {
+    // Scores on another scale are never dropped one by one: the rest would be misread.
+    let judged = scales.judge();
+    if !problems.is_empty() && (options.on_error == OnError::Fail || judged.any()) {
+        judged.fold_into(&mut problems);
         return Err(IngestError::Problems(problems));
     }
     dropped.extend(problems.into_iter().map(DroppedRow::from));
@@ -664,6 +677,7 @@ fn score_observation(
     r: ScoreRecord,
     options: &IngestOptions,
     params: &BTreeMap<String, f64>,
+    scales: &mut Scales,
 ) -> Result<Observation, Problem> {
     let problem = |message: String| Problem { file: r.file.clone(), line: r.line, column: r.column, message };
     let size = params.get(&r.model).copied().or(r.params);
@@ -673,14 +687,21 @@ fn score_observation(
             r.model
         )));
     };
-    let scale = if options.percent { 100.0 } else { 1.0 };
+    let percent = options.percent || options.percent_metrics.contains(&r.metric);
+    scales.seen(&r.metric);
+    if !percent && r.score.is_finite() {
+        scales.note(&r.metric, r.line, r.score);
+    }
+    let scale = if percent { 100.0 } else { 1.0 };
     if !r.score.is_finite() || r.score < 0.0 || r.score > scale {
         let hint = if options.percent {
-            "with --percent scores lie in [0, 100]"
+            "with --percent scores lie in [0, 100]".to_string()
+        } else if percent {
+            format!("with --percent-metric {} its scores lie in [0, 100]", r.metric)
         } else if r.score > 1.0 && r.score <= 100.0 {
-            "scores are fractions in [0, 1]; if they are percentages, pass --percent"
+            "scores are fractions in [0, 1]; if they are percentages, pass --percent".to_string()
         } else {
-            "scores are fractions in [0, 1]"
+            "scores are fractions in [0, 1]".to_string()
         };
         return Err(problem(format!(
             "metric {:?}: score {} is outside the range; {hint}",
@@ -700,6 +721,8 @@ fn score_observation(
         n: r.n,
         correct: None,
         flops: None,
+        higher_is_better: r.higher_is_better,
+        chance: r.chance,
     })
 }
 

@@ -31,6 +31,9 @@
 //! - Shots: `n-shot[task]`, else `configs[task].num_fewshot`, else 0.3 `config.num_fewshot`
 //!   (trusted over file names), else for a group what its members agree on. n:
 //!   `n-samples[task]` (`effective`, else `original`), else `sample_len`.
+//! - Direction: `higher_is_better[task][metric]` (0.4). Chance: 1/choices for `acc` and
+//!   `acc_norm` of a `multiple_choice` task whose `configs[task].doc_to_choice` is a list;
+//!   a template (`{{choices}}`) gives nothing, since the count may vary by document.
 //! - Every metric key becomes a record, a [`Skipped`] or a [`Problem`]; stderr keys belong
 //!   to their metric (an orphan is skipped); `alias`, `name`, `sample_len`, `sample_count`
 //!   describe the task. Duplicate keys are problems (JSON keeps the last).
@@ -245,6 +248,8 @@ pub fn parse_results(file: &str, bytes: &[u8]) -> Parsed<ScoreRecord> {
                 score,
                 stderr,
                 n,
+                higher_is_better: direction_of(&root, task, base),
+                chance: chance_of(&root, task, base),
             });
         }
     }
@@ -542,6 +547,30 @@ fn run_from(file: &str, root: &Map<String, Value>) -> Result<(RunInfo, Option<St
         .filter_map(|(t, m)| Some((t.clone(), m.as_object()?.keys().cloned().collect())))
         .collect();
     Ok((RunInfo { model, params, family, shots, group_of: groups.top, metrics }, bad_count))
+}
+
+/// `higher_is_better[task][metric]` (0.4), when the file gives it as a boolean.
+fn direction_of(root: &Map<String, Value>, task: &str, base: &str) -> Option<bool> {
+    root.get("higher_is_better")?.get(task)?.get(base)?.as_bool()
+}
+
+/// Metrics whose chance level is 1/choices: the share of items on which a uniform guess
+/// among the choices is right.
+const CHOICE_RATES: [&str; 2] = ["acc", "acc_norm"];
+
+/// The chance level of `acc` and `acc_norm` of a multiple-choice task whose config lists
+/// its choices (`configs[task].doc_to_choice` a list, as in `["no", "yes"]`): 1/choices.
+/// Choices written as a template (`{{choices}}`) vary by document and say nothing here.
+fn chance_of(root: &Map<String, Value>, task: &str, base: &str) -> Option<f64> {
+    if !CHOICE_RATES.contains(&base) || direction_of(root, task, base) == Some(false) {
+        return None;
+    }
+    let config = root.get("configs")?.get(task)?;
+    if config.get("output_type")?.as_str()? != "multiple_choice" {
+        return None;
+    }
+    let choices = config.get("doc_to_choice")?.as_array()?.len();
+    (choices >= 2).then(|| 1.0 / choices as f64)
 }
 
 /// The problem of a bad `config.model_num_parameters`, at its key.
@@ -952,6 +981,37 @@ mod tests {
     fn one_task(metrics: &str) -> String {
         let config = "\"config\": {\"model_args\": \"pretrained=org/m-1b\"}";
         format!("{{\"results\": {{\"t\": {{{metrics}}}}},\n{config}}}")
+    }
+
+    /// Issue 16: the direction comes from `higher_is_better[task][metric]`, and the chance
+    /// level of acc and acc_norm from a multiple-choice config that lists its choices; a
+    /// template (`{{choices}}`) or a generation task says nothing, and nothing is guessed.
+    #[test]
+    fn issue_16_direction_and_chance_from_the_results() {
+        let json = r#"{"results": {
+    "boolq": {"acc,none": 0.6, "brier_score,none": 0.2},
+    "arc": {"acc,none": 0.4, "acc_norm,none": 0.45},
+    "gen": {"exact_match,none": 0.1}},
+  "higher_is_better": {"boolq": {"acc": true, "brier_score": false}, "arc": {"acc": true}},
+  "configs": {"boolq": {"output_type": "multiple_choice", "doc_to_choice": ["no", "yes"]},
+              "arc": {"output_type": "multiple_choice", "doc_to_choice": "{{choices.text}}"},
+              "gen": {"output_type": "generate_until", "doc_to_choice": ["a", "b", "c"]}},
+  "config": {"model_args": "pretrained=org/m-1b"}}"#;
+        let p = results(json);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let rows: Vec<_> = (p.records.iter())
+            .map(|r| (r.task.as_str(), r.metric.as_str(), r.higher_is_better, r.chance))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("boolq", "acc", Some(true), Some(0.5)),
+                ("boolq", "brier_score", Some(false), None),
+                ("arc", "acc", Some(true), None),
+                ("arc", "acc_norm", None, None),
+                ("gen", "exact_match", None, None),
+            ]
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod items;
 mod json_text;
 mod lines;
 pub mod lmeval;
+mod meta;
 mod params;
 pub mod record;
 mod tidy;
@@ -44,6 +45,12 @@ pub struct Observation {
     pub n: Option<u64>,
     pub correct: Option<u64>,
     pub flops: Option<f64>,
+    /// Whether the metric's larger values are better, when the input says (the
+    /// `higher_is_better` column; lm-evaluation-harness' own `higher_is_better`).
+    pub higher_is_better: Option<bool>,
+    /// The task's chance level for this metric, when the input says (the `chance` column;
+    /// 1/choices for lm-evaluation-harness multiple choice): its logistic floor.
+    pub chance: Option<f64>,
 }
 
 /// A row that was read but not used, and why.
@@ -177,10 +184,12 @@ pub enum Role {
     Flops,
     Shots,
     Item,
+    HigherIsBetter,
+    Chance,
 }
 
 impl Role {
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 14] = [
         Role::Model,
         Role::Params,
         Role::Subtask,
@@ -193,6 +202,8 @@ impl Role {
         Role::Flops,
         Role::Shots,
         Role::Item,
+        Role::HigherIsBetter,
+        Role::Chance,
     ];
 
     pub fn name(self) -> &'static str {
@@ -209,6 +220,8 @@ impl Role {
             Role::Flops => "flops",
             Role::Shots => "shots",
             Role::Item => "item",
+            Role::HigherIsBetter => "higher_is_better",
+            Role::Chance => "chance",
         }
     }
 }
@@ -255,6 +268,8 @@ impl FromStr for ColumnMapping {
 pub struct IngestOptions {
     /// Scores are percentages: divide by 100.
     pub percent: bool,
+    /// `--percent-metric`: these metrics' scores are percentages (divided by 100).
+    pub percent_metrics: Vec<String>,
     /// Header overrides from `--col`.
     pub columns: Vec<ColumnMapping>,
     /// `--format`: `None` detects the format from the path and content.

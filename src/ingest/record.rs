@@ -28,6 +28,10 @@ pub struct ScoreRecord {
     pub stderr: Option<f64>,
     /// Items behind the score, when the file says.
     pub n: Option<u64>,
+    /// Whether larger values of the metric are better, when the file says.
+    pub higher_is_better: Option<bool>,
+    /// The task's chance level for this metric, when the file says (1/choices).
+    pub chance: Option<f64>,
 }
 
 /// One item's outcome on one subtask for one model (item-level data).

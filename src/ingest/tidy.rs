@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::lines::LineIndex;
+use super::meta::{self, ScaleProblems, Scales};
 use super::record::Problem;
 use super::{clip, number_hint};
 use super::{
@@ -172,10 +173,28 @@ pub fn read_tidy(
     if rows_read == 0 {
         return Err(IngestError::NoRows { path: path.into() });
     }
-    scales.explain(&mut errors);
+    if let Some(message) = meta::unknown_percent_metrics(&options.percent_metrics, &scales.names()) {
+        return Err(IngestError::Header { path: path.into(), message });
+    }
+    let judged = scales.judge();
+    explain_scales(&scales, &judged, layout.get(Role::Score).map(|i| i + 1), &mut errors);
     errors.extend(check_consistency(&observations));
+    errors.extend(
+        meta::conflicts(&observations, |i| format!("line {}", observations[i].line)).into_iter().map(|c| {
+            RowError {
+                line: observations[c.index].line,
+                column: layout.get(c.role).map(|i| i + 1),
+                message: format!(
+                    "column {:?}: {}",
+                    layout.get(c.role).map_or(c.role.name(), |i| headers[i].as_str()),
+                    c.message
+                ),
+            }
+        }),
+    );
     errors.sort_by_key(|e| (e.line, e.column));
-    if !errors.is_empty() && options.on_error == OnError::Fail {
+    // Scores on another scale are never dropped row by row: the rest would be misread.
+    if !errors.is_empty() && (options.on_error == OnError::Fail || judged.any()) {
         return Err(IngestError::Rows { path: path.into(), errors });
     }
     // --on-error skip: each row with a problem is left out once, with all its problems.
@@ -247,6 +266,8 @@ fn parse_row(
     let correct = text(Role::Correct);
     let flops = text(Role::Flops);
     let shots = text(Role::Shots);
+    let higher_is_better = text(Role::HigherIsBetter);
+    let chance = text(Role::Chance);
     if !errors.is_empty() {
         // Undecodable cells are reported once; checks on their (absent) values would
         // only repeat the problem in other words.
@@ -309,28 +330,31 @@ fn parse_row(
         (Some(n), Some(c)) if n > 0 && c <= n => Some(c as f64 / n as f64),
         _ => None,
     };
+    let metric_name = metric.as_deref().filter(|m| !m.is_empty()).unwrap_or("accuracy");
+    let percent_metric = options.percent_metrics.iter().any(|m| m == metric_name);
+    let percent = options.percent || percent_metric;
+    scales.seen(metric_name);
     let score = match score.filter(|s| !s.is_empty()) {
         Some(s) => match s.parse::<f64>() {
             Ok(v) if v.is_finite() => {
-                let scale = if options.percent { 100.0 } else { 1.0 };
+                let scale = if percent { 100.0 } else { 1.0 };
                 let (lo, hi) = (0.0, scale);
+                if !percent {
+                    scales.note(metric_name, line, v);
+                }
                 if v < lo || v > hi {
-                    let hint = if !options.percent && v > 1.0 && v <= 100.0 {
-                        "; if scores are percentages, pass --percent"
-                    } else if options.percent {
-                        "; with --percent scores must lie in [0, 100]"
+                    let hint = if !percent && v > 1.0 && v <= 100.0 {
+                        "; if scores are percentages, pass --percent".to_string()
+                    } else if percent_metric && !options.percent {
+                        format!("; with --percent-metric {metric_name} its scores must lie in [0, 100]")
+                    } else if percent {
+                        "; with --percent scores must lie in [0, 100]".to_string()
                     } else {
-                        "; scores are fractions in [0, 1]"
+                        "; scores are fractions in [0, 1]".to_string()
                     };
-                    if !options.percent && v > 1.0 && v <= 100.0 {
-                        scales.percent_lines.push(line);
-                    }
                     fail(Role::Score, format!("score {} is outside [{lo}, {hi}]{hint}", clip(&s)));
                     None
                 } else {
-                    if v > 0.0 && v < 1.0 && scales.fraction_line.is_none() {
-                        scales.fraction_line = Some((line, v));
-                    }
                     let v = v / scale;
                     if let Some(c) = from_counts {
                         if (v - c).abs() > 0.01 {
@@ -372,6 +396,21 @@ fn parse_row(
         }
     });
 
+    let higher_is_better = higher_is_better.and_then(|t| match meta::direction(&t) {
+        Ok(d) => d,
+        Err(e) => {
+            fail(Role::HigherIsBetter, e);
+            None
+        }
+    });
+    let chance = chance.and_then(|t| match meta::chance(&t) {
+        Ok(c) => c,
+        Err(e) => {
+            fail(Role::Chance, e);
+            None
+        }
+    });
+
     let or_default = |v: Option<String>, default: &str| match v {
         Some(v) if !v.is_empty() => v,
         _ => default.to_string(),
@@ -395,29 +434,34 @@ fn parse_row(
         n,
         correct,
         flops,
+        higher_is_better,
+        chance,
     })
 }
 
-/// How the file writes its scores: lines with percentage-like values (above 1, at most
-/// 100) and the first with a fraction strictly between 0 and 1. Both at once means the
-/// file mixes scales, and "pass --percent" would be wrong advice.
-#[derive(Debug, Default)]
-struct Scales {
-    percent_lines: Vec<u64>,
-    fraction_line: Option<(u64, f64)>,
-}
-
-impl Scales {
-    fn explain(&self, errors: &mut [RowError]) {
-        let Some((first, value)) = self.fraction_line else { return };
-        for e in errors.iter_mut().filter(|e| self.percent_lines.contains(&e.line)) {
-            if let Some(at) = e.message.find("; if scores are percentages, pass --percent") {
-                e.message.truncate(at);
-                e.message.push_str(&format!(
-                    "; line {first} holds a fraction ({value}), so this file mixes percentages and fractions: \
-                     write every score the same way (all fractions, or all percentages with --percent)"
-                ));
-            }
+/// Advice on scores written on 0–100: a metric on 0–100 among fractions is one error at
+/// its first such line (its rows' own errors would only repeat it); lines of a file that
+/// also holds fractions are told it mixes scales, where "pass --percent" would be wrong.
+fn explain_scales(
+    scales: &Scales,
+    judged: &ScaleProblems,
+    score_column: Option<usize>,
+    errors: &mut Vec<RowError>,
+) {
+    const PERCENT_HINT: &str = "; if scores are percentages, pass --percent";
+    for m in &judged.percent_metrics {
+        let lines = scales.lines_of(&m.metric);
+        errors.retain(|e| !(lines.contains(&e.line) && e.message.contains(PERCENT_HINT)));
+        errors.push(RowError { line: m.line, column: score_column, message: m.message() });
+    }
+    let Some((first, value)) = scales.first_fraction() else { return };
+    for e in errors.iter_mut().filter(|e| judged.percent_lines.contains(&e.line)) {
+        if let Some(at) = e.message.find(PERCENT_HINT) {
+            e.message.truncate(at);
+            e.message.push_str(&format!(
+                "; line {first} holds a fraction ({value}), so this file mixes percentages and fractions: \
+                 write every score the same way (all fractions, or all percentages with --percent)"
+            ));
         }
     }
 }

@@ -338,6 +338,8 @@ impl Row<'_> {
                 score,
                 stderr: None,
                 n: None,
+                higher_is_better: None,
+                chance: None,
             });
         }
     }
@@ -391,6 +393,8 @@ mod tests {
             score: 0.81,
             stderr: None,
             n: None,
+            higher_is_better: None,
+            chance: None,
         };
         assert_eq!(parsed.records[2], expected);
         assert_eq!(

@@ -201,7 +201,6 @@ pub fn detection_floor(compounds: &[&Series]) -> Option<RefLine> {
     })
 }
 
-/// The chance level given with `--chance`, as a reference line.
 /// A vertical line where the verdict found a break: a subtask's (question 1) or the task's
 /// beyond its composed subtasks (question 2), at the break's τ.
 fn break_lines(v: &Verdict) -> Vec<RefLine> {
@@ -243,8 +242,9 @@ fn kind_name(kind: BreakKind) -> &'static str {
     }
 }
 
-pub fn chance_line(options: &AnalyzeOptions) -> Option<RefLine> {
-    options.chance.map(|c| RefLine {
+/// The group's chance level (the input's `chance`, else `--chance`), as a reference line.
+pub fn chance_line(g: &Group, options: &AnalyzeOptions) -> Option<RefLine> {
+    g.chance(options.chance).map(|c| RefLine {
         at: c,
         label: format!("chance ({})", crate::units::fmt_percent(c)),
         color: theme::GREY,
@@ -310,7 +310,7 @@ pub fn charts_for(report: &Report, g: &Group, series: &[&Series]) -> Vec<(&'stat
         lines.extend(task_lines());
         let notes = coincidence_notes(&lines);
         let mut panel = Panel::over_params(Scale::Percent, y_label.clone(), lines);
-        panel.hlines.extend(chance_line(options));
+        panel.hlines.extend(chance_line(g, options));
         let verdict = report.analysis.verdicts.iter().find(|v| v.key == g.key);
         panel.vlines.extend(verdict.map(break_lines).unwrap_or_default());
         charts.push(("subtasks", single(format!("{}: subtask scores", key.task), panel, notes)));

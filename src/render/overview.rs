@@ -55,7 +55,7 @@ pub fn families(report: &Report) -> Vec<(String, Figure)> {
                 let mut panel = Panel::over_params(Scale::Percent, format!("{} (%)", g.key.metric), lines);
                 let n = g.models.len();
                 panel.title = format!("{} ({n} model{})", g.key.family, if n == 1 { "" } else { "s" });
-                panel.hlines.extend(chance_line(options));
+                panel.hlines.extend(chance_line(g, options));
                 panel
             })
             .collect();

@@ -234,6 +234,79 @@ fn tidy_negative_flops() {
     fails(Case { at: &[":3:5"], wanted: &["-1e21"], ..Case::new("tidy-negative-flops.csv") });
 }
 
+// Per-task metadata and the scale of each metric (issue 16)
+
+/// BLEU on 0–100 beside accuracy as fractions: one error naming the metric and the flag,
+/// at its first score above 1; its 0.58 on line 3 is not read as a fraction either.
+#[test]
+fn issue_16_tidy_percent_metric() {
+    fails(Case {
+        at: &[":5:5"],
+        wanted: &["metric \"bleu\"", "0–100", "--percent-metric bleu", "\"acc\""],
+        unwanted: &[":7:5", "pass --percent to", "pass --percent,"],
+        ..Case::new("tidy-percent-metric.csv")
+    });
+}
+
+/// With --on-error skip too: dropping the rows above 1 and reading the rest as fractions
+/// is the silent truncation issue 16 reports.
+#[test]
+fn issue_16_tidy_percent_metric_is_not_skipped() {
+    fails(Case {
+        args: &["--on-error", "skip"],
+        at: &[":5:5"],
+        wanted: &["--percent-metric bleu"],
+        ..Case::new("tidy-percent-metric.csv")
+    });
+}
+
+/// A `--percent-metric` that names no metric of the input.
+#[test]
+fn issue_16_percent_metric_unknown() {
+    fails(Case {
+        args: &["--percent-metric", "blue"],
+        at: &[""],
+        wanted: &["--percent-metric \"blue\"", "metrics found: \"acc\", \"bleu\""],
+        ..Case::new("tidy-percent-metric.csv")
+    });
+}
+
+#[test]
+fn issue_16_tidy_bad_direction() {
+    fails(Case {
+        at: &[":3:6"],
+        wanted: &["\"higher_is_better\"", "\"lower\"", "true or false"],
+        ..Case::new("tidy-bad-direction.csv")
+    });
+}
+
+#[test]
+fn issue_16_tidy_direction_conflict() {
+    fails(Case {
+        at: &[":4:6"],
+        wanted: &["metric \"brier\"", "true here but false at line 2"],
+        ..Case::new("tidy-direction-conflict.csv")
+    });
+}
+
+#[test]
+fn issue_16_tidy_chance_out_of_range() {
+    fails(Case {
+        at: &[":3:5"],
+        wanted: &["\"chance\"", "outside [0, 1)", "0.25"],
+        ..Case::new("tidy-chance-out-of-range.csv")
+    });
+}
+
+#[test]
+fn issue_16_tidy_chance_conflict() {
+    fails(Case {
+        at: &[":4:5"],
+        wanted: &["chance is 0.5 here but 0.25 at line 2"],
+        ..Case::new("tidy-chance-conflict.csv")
+    });
+}
+
 /// The header's first name has a byte that is not UTF-8: that is the problem, not a
 /// missing "model" column.
 #[test]
@@ -896,9 +969,16 @@ fn skip_tidy_quoted_newline() {
     skips("tidy-quoted-newline-bad-score.csv", &[], 4, &[("", 7)], "score is empty");
 }
 
+/// Issue 16: percentages among fractions are never dropped row by row, with --on-error
+/// skip either: the rows left would be read on the wrong scale.
 #[test]
-fn skip_tidy_mixed_percent_and_fraction() {
-    skips("tidy-mixed-percent-and-fraction.csv", &[], 4, &[("", 4), ("", 5)], "--percent");
+fn issue_16_skip_does_not_drop_mixed_percent_and_fraction() {
+    fails(Case {
+        args: &["--on-error", "skip"],
+        at: &[":4:4", ":5:4"],
+        wanted: &["line 2"],
+        ..Case::new("tidy-mixed-percent-and-fraction.csv")
+    });
 }
 
 #[test]

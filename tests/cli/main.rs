@@ -9,6 +9,7 @@
 mod artefact;
 mod bad_inputs;
 mod formats;
+mod metadata;
 mod readme;
 mod stats;
 mod util;

@@ -47,7 +47,7 @@ fn workdir() -> tempfile::TempDir {
     std::fs::create_dir_all(dir.path().join("figures")).expect("mkdir figures");
     std::fs::copy(root().join("figures/MANIFEST"), dir.path().join("figures/MANIFEST"))
         .expect("copy MANIFEST");
-    for f in ["scores.csv", "harness.csv", "bad.csv", "mirage.csv"] {
+    for f in ["scores.csv", "harness.csv", "bad.csv", "mirage.csv", "corpus.csv"] {
         std::fs::copy(root().join("tests/data/readme").join(f), dir.path().join(f)).expect("copy fixture");
     }
     dir
