@@ -21,7 +21,7 @@
 //! the free model's interval alone. Each limit is the delta-method one of
 //! [`ComposedModel::interval`]: the refit's variance plus the observation's on the link scale.
 
-use super::bootstrap::cell_n;
+use super::bootstrap::{cell_n, NO_COUNTS};
 use super::composed::{ComposedModel, ItemPoint};
 use super::fit::{
     fit_logistic_at_ceiling, fit_observations, FitSpec, FittedCurve, HoldoutCheck, ModelKind, Observations,
@@ -96,10 +96,7 @@ pub fn composed_holdout(
             }
         }
     } else {
-        Err(format!(
-            "without item counts the observed compound's sampling error is unknown ({})",
-            super::stats::NO_COUNTS
-        ))
+        Err(format!("without item counts the observed compound's sampling error is unknown ({})", NO_COUNTS))
     };
     let (interval, note) = match interval {
         Ok((interval, note)) => (Some(interval), note),

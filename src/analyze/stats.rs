@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use super::bootstrap::{
     bootstrap_group, cell_n, group_patterns, missing_counts, GroupBootstrap, IntervalRequest, RowBootstrap,
+    NO_COUNTS,
 };
 use super::composed::{first_crossing, ComposedModel, Crossing, ItemPoint};
 use super::fit::{
@@ -140,8 +141,6 @@ fn row_of<'g>(s: &Series, g: &'g Group) -> Option<&'g [Option<Cell>]> {
 fn model_index(g: &Group, name: &str) -> usize {
     g.models.iter().position(|m| m.name == name).unwrap_or(0)
 }
-
-pub(super) const NO_COUNTS: &str = "no item counts: add n (and correct) columns or give --n";
 
 fn point_intervals(s: &mut Series, g: &Group, o: &AnalyzeOptions) {
     let row = row_of(s, g);
