@@ -42,7 +42,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use super::bootstrap::{cell_n, replicate_rng, CellPosterior, RowDraws, ITEM_BAYESIAN_BOOTSTRAP};
+use super::bootstrap::{cell_n, replicate_rng, CellPosterior, RowDraws, ITEM_BAYESIAN_BOOTSTRAP, NO_COUNTS};
 use super::breaks::{break_test, BreakData, BreakOptions, BreakTest};
 use super::emergence::score_series;
 use super::interval::percentile_interval;
@@ -671,8 +671,6 @@ fn x_of(g: &Group, m: usize, o: &AnalyzeOptions) -> Result<f64, String> {
 
 /// One row of cells (a subtask or the task-level row), per model.
 type Row<'a> = &'a [Option<Cell>];
-
-const NO_COUNTS: &str = "no item counts: add n (and correct) columns or give --n";
 
 /// Two metrics' sides: task-level rows when both have them, else their shared subtasks
 /// pooled, over the models both have.

@@ -58,6 +58,9 @@ pub struct RowBootstrap {
     pub score_undefined: usize,
 }
 
+/// Why a statistic that needs item counts has none.
+pub const NO_COUNTS: &str = "no item counts: add n (and correct) columns or give --n";
+
 /// The item count behind each cell: its own `n`, else the common `--n`.
 pub fn cell_n(cell: &Cell, common: Option<u64>) -> Option<u64> {
     cell.n.or(common)

@@ -14,7 +14,7 @@
 //!   edit distance scores positive); and B is also given per step, B / (n − 1), n the distinct
 //!   sizes scored: 1 for steady change at every size, whatever n, so that series with different
 //!   numbers of sizes can be compared.
-//! - [`emergence_score_at`]: B of the values as given (no merging, no turning), the statistic
+//! - [`emergence_score_at`]: B with models of one size merged but not turned, the statistic
 //!   the bootstrap recomputes in each replicate.
 
 use crate::units::fmt_params;
@@ -50,15 +50,38 @@ pub fn emergence_score(y: &[f64]) -> Result<f64, NoScore> {
     emergence_score_unchecked(y)
 }
 
-/// The emergence score of `y` at `sizes` (ascending), as given: models of one size are not
-/// merged (see [`score_series`]), but at least two distinct sizes are required, since
-/// models of one size are not a trend. The bootstrap's statistic.
+/// The emergence score of `y` at `sizes` (any order) with models of one size merged into
+/// their mean, as [`score_series`] merges them, but not turned to the preferred direction.
+/// At least two distinct sizes are required, since models of one size are not a trend.
+/// The bootstrap's statistic: each replicate is scored as the point estimate is.
 pub fn emergence_score_at(sizes: &[f64], y: &[f64]) -> Result<f64, NoScore> {
-    let distinct = distinct_sizes(sizes);
-    if y.len() < 2 || distinct < 2 {
-        return Err(NoScore::TooFewSizes(if y.is_empty() { 0 } else { distinct }));
+    let runs = merge_sizes(sizes, y);
+    if runs.len() < 2 {
+        return Err(NoScore::TooFewSizes(runs.len()));
     }
-    emergence_score_unchecked(y)
+    let means: Vec<f64> = runs.iter().map(|r| r.mean).collect();
+    emergence_score_unchecked(&means)
+}
+
+/// The models of one size: their size, count and mean value.
+struct SizeRun {
+    size: f64,
+    models: usize,
+    mean: f64,
+}
+
+/// `y` at `sizes` (any order) as runs of one size, in increasing size.
+fn merge_sizes(sizes: &[f64], y: &[f64]) -> Vec<SizeRun> {
+    let mut pairs: Vec<(f64, f64)> = sizes.iter().copied().zip(y.iter().copied()).collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|run| SizeRun {
+            size: run[0].0,
+            models: run.len(),
+            mean: run.iter().map(|p| p.1).sum::<f64>() / run.len() as f64,
+        })
+        .collect()
 }
 
 /// How many distinct values `sizes` (ascending) holds.
@@ -91,23 +114,18 @@ pub struct Scores {
 /// The merged series is scored in its preferred direction: B of y, or of −y when lower is
 /// better, which is exactly −B(y) (the extremes swap places and the steps keep their size).
 pub fn score_series(sizes: &[f64], y: &[f64], higher_is_better: bool) -> Scores {
-    let mut pairs: Vec<(f64, f64)> = sizes.iter().copied().zip(y.iter().copied()).collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut merged_y: Vec<f64> = Vec::with_capacity(pairs.len());
-    let mut merged: Vec<String> = Vec::new();
-    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
-        let mean = run.iter().map(|p| p.1).sum::<f64>() / run.len() as f64;
-        merged_y.push(if higher_is_better { mean } else { -mean });
-        if run.len() > 1 {
-            merged.push(format!("{} models at {} merged (mean)", run.len(), fmt_params(run[0].0)));
-        }
-    }
+    let runs = merge_sizes(sizes, y);
+    let merged_y: Vec<f64> = runs.iter().map(|r| if higher_is_better { r.mean } else { -r.mean }).collect();
+    let merged = runs
+        .iter()
+        .filter(|r| r.models > 1)
+        .map(|r| format!("{} models at {} merged (mean)", r.models, fmt_params(r.size)));
     let n = merged_y.len();
     let (raw, why) = match emergence_score(&merged_y) {
         Ok(b) => (Some(b), None),
         Err(why) => (None, Some(why.to_string())),
     };
-    let note = merged.into_iter().chain(why).reduce(|a, b| format!("{a}; {b}"));
+    let note = merged.chain(why).reduce(|a, b| format!("{a}; {b}"));
     Scores { raw, normalized: raw.map(|b| b / (n - 1) as f64), sizes: n, note }
 }
 
@@ -193,7 +211,12 @@ mod tests {
     #[test]
     fn models_of_one_size_are_not_a_trend() {
         assert_eq!(emergence_score_at(&[7e9, 7e9], &[0.2, 0.4]), Err(NoScore::TooFewSizes(1)));
-        assert!(emergence_score_at(&[7e9, 7e9, 13e9], &[0.2, 0.4, 0.5]).is_ok());
+        // Merged as the point estimate is: 7B's two models are one point, 0.3.
+        assert_eq!(emergence_score_at(&[7e9, 7e9, 13e9], &[0.2, 0.4, 0.5]), emergence_score(&[0.3, 0.5]));
+        assert_eq!(
+            emergence_score_at(&[7e9, 7e9, 13e9], &[0.2, 0.4, 0.5]).ok(),
+            score_series(&[13e9, 7e9, 7e9], &[0.5, 0.4, 0.2], true).raw
+        );
     }
 
     #[test]
@@ -214,9 +237,9 @@ mod tests {
         // A smooth 30 → 42% series over five sizes, and a chat model at 60% at 7B.
         let sizes = [1e9, 2e9, 7e9, 7e9, 13e9, 30e9];
         let y = [0.30, 0.33, 0.36, 0.60, 0.39, 0.42];
-        // Unmerged (the bootstrap's statistic): steps .03, .03, .24, −.21, .03, median
-        // squared step .03², so B = (.60 − .30)/.03 = 10.
-        assert_relative_eq!(emergence_score_at(&sizes, &y).unwrap(), 10.0, max_relative = 1e-9);
+        // Unmerged: steps .03, .03, .24, −.21, .03, median squared step .03², so
+        // B = (.60 − .30)/.03 = 10.
+        assert_relative_eq!(emergence_score(&y).unwrap(), 10.0, max_relative = 1e-9);
         // Merged: 7B is (.36 + .60)/2 = .48, so .30, .33, .48, .39, .42: squared steps
         // .0009, .0225, .0081, .0009, median (.0009 + .0081)/2 = .0045, B = .18/√.0045
         // = 6/√5 = 2.6832815729997477, and per step over 4 steps 1.5/√5 = 0.6708203932499369.
@@ -226,6 +249,12 @@ mod tests {
         assert_relative_eq!(s.normalized.unwrap(), 0.6708203932499369, max_relative = 1e-12);
         assert_eq!(s.sizes, 5);
         assert_eq!(s.note.as_deref(), Some("2 models at 7B merged (mean)"));
+        // The bootstrap's statistic merges them too.
+        assert_relative_eq!(
+            emergence_score_at(&sizes, &y).unwrap(),
+            2.6832815729997477,
+            max_relative = 1e-12
+        );
         // Input order does not matter.
         let (mut rs, mut ry) = (sizes.to_vec(), y.to_vec());
         rs.reverse();

@@ -13,6 +13,7 @@ pub mod composition;
 pub mod dependence;
 mod emergence;
 pub mod fit;
+mod holdout;
 pub mod independence;
 pub mod interval;
 pub mod jumps;

@@ -11,11 +11,13 @@ use rayon::prelude::*;
 
 use super::bootstrap::{
     bootstrap_group, cell_n, group_patterns, missing_counts, GroupBootstrap, IntervalRequest, RowBootstrap,
+    NO_COUNTS,
 };
 use super::composed::{first_crossing, ComposedModel, Crossing, ItemPoint};
 use super::fit::{
     fit_observations, holdout_largest, FitSpec, FittedCurve, HoldoutCheck, ModelKind, Observations,
 };
+use super::holdout::{composed_holdout, HoldoutData};
 use super::interval::binomial_interval;
 use super::resolution::detection_floor;
 use super::{distinct_sizes, Analysis, AnalyzeOptions, Series, SeriesKind, Source, XAxis};
@@ -140,8 +142,6 @@ fn model_index(g: &Group, name: &str) -> usize {
     g.models.iter().position(|m| m.name == name).unwrap_or(0)
 }
 
-const NO_COUNTS: &str = "no item counts: add n (and correct) columns or give --n";
-
 fn point_intervals(s: &mut Series, g: &Group, o: &AnalyzeOptions) {
     let row = row_of(s, g);
     for p in &mut s.points {
@@ -247,17 +247,14 @@ fn bootstrap_all(
 }
 
 /// The emergence scores' intervals from the bootstrap's replicates of B, which are scored
-/// as given (neither merged nor turned, [`super::emergence_score_at`]). Turning a series
-/// negates B in every replicate, so the interval is negated and swapped, exactly; dividing by
-/// the fixed n − 1 gives the interval per step. With models of one size merged, the
-/// replicates score another series than the point estimate does: no interval.
+/// with models of one size merged but not turned ([`super::emergence_score_at`]). Turning a
+/// series negates B in every replicate, so the interval is negated and swapped, exactly;
+/// dividing by the fixed n − 1 (n distinct sizes) gives the interval per step.
 fn score_intervals(s: &mut Series, row: &RowBootstrap, replicates: usize) {
     let sizes: Vec<f64> = s.points.iter().map(|p| p.params).collect();
     let n = distinct_sizes(&sizes);
     let why = if s.emergence_score.is_none() && row.score_interval.is_none() {
         Some("no emergence score".to_string())
-    } else if n < sizes.len() {
-        Some("models of one size are merged for the score but not in the bootstrap's replicates".into())
     } else if row.score_interval.is_some() {
         None
     } else {
@@ -398,9 +395,10 @@ fn compose_all(
             }
             let own = &a.series[ranges[&s.key].clone()];
             let items = item_points(g, joint, o);
+            let data = HoldoutData { series: s, group: g, items: &items };
             let report = ComposedModel::of_group(own, g, op).and_then(|model| {
                 let fitted = items.iter().flatten().cloned().collect();
-                composed_report(s, g, model.with_items(fitted), &items, o)
+                composed_report(&data, model.with_items(fitted), o)
             });
             Some((si, report))
         })
@@ -414,12 +412,11 @@ fn compose_all(
 }
 
 fn composed_report(
-    s: &Series,
-    g: &Group,
+    d: &HoldoutData,
     model: ComposedModel,
-    items: &[Option<ItemPoint>],
     o: &AnalyzeOptions,
 ) -> Result<ComposedReport, String> {
+    let s = d.series;
     let xs: Vec<f64> = s
         .xs(o.x_axis)
         .into_iter()
@@ -428,112 +425,11 @@ fn composed_report(
     let predicted: Vec<f64> = xs.iter().map(|&x| model.predict(x)).collect();
     let band = xs.iter().map(|&x| model.band(x, o.confidence)).collect();
     let rss = s.points.iter().zip(&predicted).map(|(p, e)| (p.value - e) * (p.value - e)).sum();
-    let (holdout, holdout_note) = match composed_holdout(s, g, &model, &xs, items, o) {
+    let (holdout, holdout_note) = match composed_holdout(d, &model, &xs, o) {
         Ok((check, note)) => (Ok(check), note),
         Err(why) => (Err(why), None),
     };
     Ok(ComposedReport { model, x: xs, predicted, band, rss, holdout, holdout_note })
-}
-
-/// Refits every subtask without the series' largest model (afresh: nothing fitted to
-/// the held-out model reaches the refit), composes, and predicts that model's compound.
-/// The interval adds the observed compound's own sampling error to the refitted model's
-/// uncertainty on the link scale: each subtask's binomial variance on its items at the
-/// refitted rate (φ-inflated), or its residual variance for least-squares fits.
-///
-fn composed_holdout(
-    s: &Series,
-    g: &Group,
-    full: &ComposedModel,
-    xs: &[f64],
-    items: &[Option<ItemPoint>],
-    o: &AnalyzeOptions,
-) -> Result<(HoldoutCheck, Option<String>), String> {
-    let (last, &x_held) =
-        xs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).ok_or_else(|| "no points".to_string())?;
-    let held = &s.points[last];
-    let held_model = model_index(g, &held.model);
-    let held_n: Vec<Option<f64>> = g
-        .cells
-        .iter()
-        .map(|row| row[held_model].as_ref().and_then(|c| cell_n(c, o.n_items)).map(|n| n as f64))
-        .collect();
-    let rest: Vec<ItemPoint> =
-        items.iter().enumerate().filter(|(m, _)| *m != held_model).filter_map(|(_, p)| p.clone()).collect();
-    let fits = g
-        .subtasks
-        .iter()
-        .zip(&g.cells)
-        .map(|(name, row)| refit_without(name, row, g, held_model, o))
-        .collect::<Result<Vec<FittedCurve>, String>>()?;
-    let refit = ComposedModel::new(full.operator.clone(), fits).with_items(rest);
-    let predicted = refit.predict(x_held);
-    // The observed compound's own sampling error needs the items behind it: without them a
-    // check would compare the prediction with an observation of unknown precision.
-    let counted = held_n.iter().all(Option::is_some);
-    let interval = if counted {
-        let fit_var = refit.variance_link(x_held);
-        let obs_var = refit.observation_variance_link(x_held, &held_n, items[held_model].as_ref());
-        match (fit_var, obs_var) {
-            (Some(f), Some(v)) => {
-                refit.interval(x_held, f.plus(v), o.confidence).ok_or("the held-out interval is not finite")
-            }
-            _ => Err("the refitted subtask fits have no standard errors"),
-        }
-        .map_err(String::from)
-    } else {
-        Err(format!("without item counts the observed compound's sampling error is unknown ({NO_COUNTS})"))
-    };
-    let (interval, note) = match interval {
-        Ok(interval) => (Some(interval), None),
-        Err(why) => (None, Some(why)),
-    };
-    let check = HoldoutCheck {
-        x: x_held,
-        observed: held.value,
-        predicted,
-        error: held.value - predicted,
-        interval,
-        inside: interval.map(|(a, b)| (a..=b).contains(&held.value)),
-    };
-    Ok((check, note))
-}
-
-/// Subtask `name`'s logistic refitted without model `held_model`, or why it cannot be used.
-fn refit_without(
-    name: &str,
-    row: &[Option<Cell>],
-    g: &Group,
-    held_model: usize,
-    o: &AnalyzeOptions,
-) -> Result<FittedCurve, String> {
-    let mut rows: Vec<(f64, f64, Option<f64>)> = Vec::new();
-    for (m, cell) in row.iter().enumerate() {
-        let model = &g.models[m];
-        let x = o.x_axis.log10_of(model.params, model.flops);
-        if let (Some(c), Some(x), true) = (cell, x, m != held_model) {
-            rows.push((x, c.value, cell_n(c, o.n_items).filter(|&n| n > 0).map(|n| n as f64)));
-        }
-    }
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let x: Vec<f64> = rows.iter().map(|r| r.0).collect();
-    let y: Vec<f64> = rows.iter().map(|r| r.1).collect();
-    let n: Option<Vec<f64>> = rows.iter().map(|r| r.2).collect();
-    let spec = FitSpec {
-        kind: ModelKind::Logistic,
-        floor: g.chance(o.chance).unwrap_or(0.0),
-        higher_is_better: true,
-        is_rate: true,
-    };
-    let curve = fit_observations(&spec, &Observations { x: &x, y: &y, n: n.as_deref() })
-        .map_err(|e| format!("subtask {name:?} without the largest model: {e}"))?;
-    if !curve.converged {
-        return Err(format!(
-            "subtask {name:?} without the largest model: the logistic fit did not converge{}",
-            curve.convergence_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
-        ));
-    }
-    Ok(curve)
 }
 
 fn forecasts(s: &Series, o: &AnalyzeOptions) -> Vec<Forecast> {

@@ -237,6 +237,28 @@ pub fn fit_observations(spec: &FitSpec, obs: &Observations) -> Result<FittedCurv
     Ok(finish(spec, shape, best, problem, obs))
 }
 
+/// The logistic of a rate with its ceiling fixed at 1 (two free parameters, floor
+/// `floor`), by the same multi-start search as [`fit_observations`]: the restricted model
+/// of the composed held-out check, which needs it even where the free ceiling's optimum
+/// lies inside (floor, 1).
+pub fn fit_logistic_at_ceiling(floor: f64, obs: &Observations) -> Result<FittedCurve, FitError> {
+    let spec = FitSpec { kind: ModelKind::Logistic, floor, higher_is_better: true, is_rate: true };
+    validate(&spec, obs)?;
+    let shape = Shape::LogisticAtCeiling { floor };
+    let needed = shape.k().max(4);
+    if obs.x.len() < needed {
+        return Err(FitError::TooFewPoints { needed, got: obs.x.len() });
+    }
+    let distinct = count_distinct(obs.x);
+    if distinct < 3 {
+        return Err(FitError::TooFewPoints { needed: 3, got: distinct });
+    }
+    let best = solve(shape, obs)?;
+    let problem = checks::data_problem(&spec, obs)
+        .or_else(|| checks::fit_problem(&spec, best.shape, &best.theta, obs.x));
+    Ok(finish(&spec, shape, best, problem, obs))
+}
+
 /// Where one multi-start search ended.
 struct Best {
     shape: Shape,
