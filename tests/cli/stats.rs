@@ -447,14 +447,23 @@ fn a_lower_is_better_score_and_its_interval_are_turned_together() {
     assert_relative_eq!(f64_of(&edit["emergence_score_normalized"]), score / 5.0, max_relative = 1e-15);
 }
 
+/// Issue 13: a base and a chat model at 7B are merged for the score (the mean, 0.48) and in
+/// every bootstrap replicate too, so the score has an interval of the same statistic: around
+/// the merged score 2.683 (6/√5), not the unmerged 10, and per step over the 4 steps of the 5
+/// distinct sizes.
 #[test]
-fn merged_sizes_have_no_bootstrap_interval_yet() {
+fn merged_sizes_have_a_bootstrap_interval_of_the_merged_score() {
     let wd = Workdir::new();
     wd.analyze(data("chat_model.csv")).args(["--n", "100", "--no-charts"]).assert().success();
     let summary = wd.summary();
     let qa = series(&summary, "subtask", "qa");
-    assert!(qa["emergence_score"].is_f64(), "{qa}");
-    assert!(qa["emergence_score_ci"].is_null() && qa["emergence_score_normalized_ci"].is_null(), "{qa}");
-    let note = qa["emergence_score_ci_note"].as_str().unwrap_or_default();
-    assert!(note.contains("merged"), "{note}");
+    let score = f64_of(&qa["emergence_score"]);
+    assert_relative_eq!(score, 2.6832815729997477, max_relative = 1e-12);
+    assert!(qa["emergence_score_ci_note"].is_null(), "{qa}");
+    let ci = qa["emergence_score_ci"].as_array().expect("an interval");
+    let (lo, hi) = (f64_of(&ci[0]), f64_of(&ci[1]));
+    assert!(lo < score && score < hi && hi < 10.0, "{lo} {score} {hi}");
+    let per_step = qa["emergence_score_normalized_ci"].as_array().expect("a per-step interval");
+    assert_relative_eq!(f64_of(&per_step[0]), lo / 4.0, max_relative = 1e-15);
+    assert_relative_eq!(f64_of(&per_step[1]), hi / 4.0, max_relative = 1e-15);
 }
