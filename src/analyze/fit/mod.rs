@@ -211,14 +211,7 @@ pub fn fit(spec: &FitSpec, x: &[f64], y: &[f64]) -> Result<FittedCurve, FitError
 pub fn fit_observations(spec: &FitSpec, obs: &Observations) -> Result<FittedCurve, FitError> {
     validate(spec, obs)?;
     let shape = shape_for(spec, obs.x);
-    let needed = shape.k().max(4);
-    if obs.x.len() < needed {
-        return Err(FitError::TooFewPoints { needed, got: obs.x.len() });
-    }
-    let distinct = count_distinct(obs.x);
-    if distinct < 3 {
-        return Err(FitError::TooFewPoints { needed: 3, got: distinct });
-    }
+    enough_points(shape, obs.x)?;
     let mut best = solve(shape, obs)?;
     // A rate's logistic whose ceiling runs to its bound 1: the optimum is that of the
     // curve with the ceiling fixed at 1, whose covariance is the one that means something.
@@ -245,18 +238,24 @@ pub fn fit_logistic_at_ceiling(floor: f64, obs: &Observations) -> Result<FittedC
     let spec = FitSpec { kind: ModelKind::Logistic, floor, higher_is_better: true, is_rate: true };
     validate(&spec, obs)?;
     let shape = Shape::LogisticAtCeiling { floor };
-    let needed = shape.k().max(4);
-    if obs.x.len() < needed {
-        return Err(FitError::TooFewPoints { needed, got: obs.x.len() });
-    }
-    let distinct = count_distinct(obs.x);
-    if distinct < 3 {
-        return Err(FitError::TooFewPoints { needed: 3, got: distinct });
-    }
+    enough_points(shape, obs.x)?;
     let best = solve(shape, obs)?;
     let problem = checks::data_problem(&spec, obs)
         .or_else(|| checks::fit_problem(&spec, best.shape, &best.theta, obs.x));
     Ok(finish(&spec, shape, best, problem, obs))
+}
+
+/// At least max(4, k) points over at least 3 distinct x, or which are missing.
+fn enough_points(shape: Shape, x: &[f64]) -> Result<(), FitError> {
+    let needed = shape.k().max(4);
+    if x.len() < needed {
+        return Err(FitError::TooFewPoints { needed, got: x.len() });
+    }
+    let distinct = count_distinct(x);
+    if distinct < 3 {
+        return Err(FitError::TooFewPoints { needed: 3, got: distinct });
+    }
+    Ok(())
 }
 
 /// Where one multi-start search ended.
@@ -1238,6 +1237,9 @@ mod tests {
     const ML_X: [f64; 8] = [8.0, 8.5, 9.0, 9.5, 10.0, 10.5, 11.0, 11.5];
     const ML_N: [f64; 8] = [200.0; 8];
 
+    /// Correct of 200 per size for `ml_b` (floor 0.25, ceiling inside its bounds).
+    const ML_B_CORRECT: [f64; 8] = [52.0, 49.0, 55.0, 63.0, 84.0, 120.0, 151.0, 170.0];
+
     fn ml_fit(kind: ModelKind, floor: f64, correct: [f64; 8]) -> FittedCurve {
         let y: Vec<f64> = correct.iter().map(|c| c / 200.0).collect();
         let obs = Observations { x: &ML_X, y: &y, n: Some(&ML_N) };
@@ -1276,10 +1278,39 @@ mod tests {
         assert_relative_eq!(logit(hi), logit(0.9421516338739772) + half, max_relative = SE_TOL);
     }
 
+    /// The restricted fit of the composed held-out check, ceiling fixed at 1, is statsmodels'
+    /// binomial GLM with the logit link (the same reference keys `ml_a.logistic_c1.*`), and
+    /// counts two parameters in its AICc (−2·ℓ + 4 + 12/(8 − 3) = 48.2837...).
+    #[test]
+    fn logistic_at_ceiling_matches_statsmodels_glm() {
+        let y: Vec<f64> =
+            [12.0, 20.0, 35.0, 61.0, 98.0, 131.0, 160.0, 178.0].iter().map(|c| c / 200.0).collect();
+        let curve =
+            fit_logistic_at_ceiling(0.0, &Observations { x: &ML_X, y: &y, n: Some(&ML_N) }).expect("fit");
+        assert!(curve.converged, "{:?}", curve.convergence_note);
+        check_param(&curve, "midpoint", 10.044836180065081, 0.04474662090301775);
+        check_param(&curve, "slope", 1.4271648203373015, 0.06942234886254658);
+        assert_eq!(param(&curve, "ceiling").value, 1.0);
+        assert_relative_eq!(curve.log_likelihood.unwrap(), -20.941866504666905, max_relative = PARAM_TOL);
+        assert_relative_eq!(
+            curve.aicc.unwrap(),
+            2.0 * 20.941866504666905 + 4.0 + 12.0 / 5.0,
+            max_relative = PARAM_TOL
+        );
+        // Where the free ceiling's optimum lies inside (0.25, 1) (`ml_b`), the restricted fit
+        // is still the ceiling-1 curve, with a lower likelihood than the free one.
+        let free = ml_fit(ModelKind::Logistic, 0.25, ML_B_CORRECT);
+        let y: Vec<f64> = ML_B_CORRECT.iter().map(|c| c / 200.0).collect();
+        let fixed =
+            fit_logistic_at_ceiling(0.25, &Observations { x: &ML_X, y: &y, n: Some(&ML_N) }).expect("fit");
+        assert_eq!(param(&fixed, "ceiling").value, 1.0);
+        assert!(fixed.log_likelihood.unwrap() < free.log_likelihood.unwrap());
+    }
+
     /// Floor 0.25, ceiling inside its bounds. Source: keys `ml_b.logistic.*` (scipy, 800 starts).
     #[test]
     fn binomial_logistic_with_a_floor_matches_scipy() {
-        let curve = ml_fit(ModelKind::Logistic, 0.25, [52.0, 49.0, 55.0, 63.0, 84.0, 120.0, 151.0, 170.0]);
+        let curve = ml_fit(ModelKind::Logistic, 0.25, ML_B_CORRECT);
         assert!(curve.converged, "{:?}", curve.convergence_note);
         check_param(&curve, "midpoint", 10.44642091621143, 0.11956098369237125);
         check_param(&curve, "slope", 2.3094009149145123, 0.4375956987886775);
