@@ -276,7 +276,8 @@ pub struct AnalyzeArgs {
     )]
     pub ci: CiMethod,
 
-    /// Draws for compound and emergence-score intervals, and the verdict's bootstrap replicates (0: off).
+    /// Draws for compound and emergence-score intervals (0: off) and --pair's bootstrap (at least 200).
+    /// The verdict's break tests draw their own replicates (sequential, up to 999) whatever B.
     #[arg(long, value_name = "B", default_value_t = 2000, help_heading = "Statistics")]
     pub bootstrap: usize,
 

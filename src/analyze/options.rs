@@ -41,8 +41,10 @@ pub struct AnalyzeOptions {
     pub confidence: f64,
     /// Interval for points with item counts.
     pub ci: CiMethod,
-    /// Posterior draws for compound and emergence-score intervals, and the verdict's
-    /// bootstrap replicates (at least its own minimum); 0 turns both off.
+    /// Posterior draws for compound and emergence-score intervals (0 turns them off), and
+    /// `--pair`'s bootstrap replicates (at least its own minimum, 200). The verdict's break
+    /// tests (questions 1 and 2) draw their own replicates, sequentially up to 999, whatever
+    /// this is.
     pub bootstrap: usize,
     pub seed: u64,
     /// Common item count for rows without `n` (`--n`).
