@@ -86,9 +86,8 @@ pub fn composed_holdout(
     let interval = if held_n.iter().all(Option::is_some) {
         let free_interval = delta_interval(&refit, x_held, &held_n, held_items, o)?;
         match ceiling_one(&training, &refit, floor) {
-            Ceiling::Rejected(why) => Ok((free_interval, Some(why))),
-            Ceiling::Unavailable(why) => Ok((free_interval, Some(why))),
-            Ceiling::Plausible(fits) => {
+            Err(why) => Ok((free_interval, Some(why))),
+            Ok(fits) => {
                 let bounded =
                     ComposedModel::new(full.operator.clone(), fits).with_items(rest).testing_overdispersion();
                 let (lo, hi) = delta_interval(&bounded, x_held, &held_n, held_items, o)?;
@@ -123,17 +122,11 @@ fn widen(free: (f64, f64), bounded: (f64, f64), higher_is_better: bool) -> (f64,
     }
 }
 
-/// Whether the ceiling-1 refits stand beside the free ones.
-enum Ceiling {
-    Plausible(Vec<FittedCurve>),
-    Rejected(String),
-    Unavailable(String),
-}
-
-/// The subtasks' ceiling-1 refits, unless the data reject ceiling 1 for one of them: the
+/// The subtasks' ceiling-1 refits, or why the free refits stand alone (a ceiling-1 refit is
+/// unavailable, or the data reject ceiling 1 for a subtask). The test is the
 /// boundary likelihood-ratio statistic 2(ℓ_free − ℓ₁)/φ (φ the free fits' pooled dispersion)
 /// against ½χ²₀ + ½χ²₁ at CEILING_TEST_LEVEL/k, whose critical value is z²(1 − level/k).
-fn ceiling_one(training: &[Training], free: &ComposedModel, floor: f64) -> Ceiling {
+fn ceiling_one(training: &[Training], free: &ComposedModel, floor: f64) -> Result<Vec<FittedCurve>, String> {
     let k = training.len().max(1) as f64;
     let z = statrs::distribution::ContinuousCDF::inverse_cdf(
         &statrs::distribution::Normal::standard(),
@@ -143,14 +136,12 @@ fn ceiling_one(training: &[Training], free: &ComposedModel, floor: f64) -> Ceili
     let mut fits = Vec::with_capacity(training.len());
     for (t, f) in training.iter().zip(&free.fits) {
         let Some(n) = &t.n else {
-            return Ceiling::Unavailable(
-                "the ceiling-1 refits need item counts; the interval is the free refits'".into(),
-            );
+            return Err("the ceiling-1 refits need item counts; the interval is the free refits'".into());
         };
         let bounded = match fit_logistic_at_ceiling(floor, &Observations { x: &t.x, y: &t.y, n: Some(n) }) {
             Ok(c) if c.converged => c,
             _ => {
-                return Ceiling::Unavailable(format!(
+                return Err(format!(
                     "subtask {:?}: the ceiling-1 refit did not converge; the interval is the free refits'",
                     t.name
                 ))
@@ -158,10 +149,10 @@ fn ceiling_one(training: &[Training], free: &ComposedModel, floor: f64) -> Ceili
         };
         let statistic = match (f.log_likelihood, bounded.log_likelihood) {
             (Some(a), Some(b)) => (2.0 * (a - b) / phi).max(0.0),
-            _ => return Ceiling::Unavailable("the refits have no likelihood".into()),
+            _ => return Err("the refits have no likelihood".into()),
         };
         if statistic > z * z {
-            return Ceiling::Rejected(format!(
+            return Err(format!(
                 "subtask {:?} rejects ceiling 1 without the largest model (likelihood ratio {statistic:.2} > {:.2}): \
                  the interval is the free-ceiling refits'",
                 t.name,
@@ -170,7 +161,7 @@ fn ceiling_one(training: &[Training], free: &ComposedModel, floor: f64) -> Ceili
         }
         fits.push(bounded);
     }
-    Ceiling::Plausible(fits)
+    Ok(fits)
 }
 
 /// The delta-method interval of `model` for a compound observed at x: the refits' variance
