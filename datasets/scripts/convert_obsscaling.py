@@ -148,7 +148,14 @@ def base_llm(src_dir):
         if empty[b]:
             print(f"  {b}: {empty[b]} empty")
     no_flops = sum(1 for r in src if r["FLOPs (1E21)"] == "")
-    print(f"  {no_flops} models have no FLOPs (and no data size) in the source; their rows have an empty flops cell")
+    for r in src:
+        # FLOPs and data size are given together, and FLOPs = 6 N D (to the source's float residue).
+        assert (r["FLOPs (1E21)"] == "") == (r["Pretraining Data Size (T)"] == ""), r["Model"]
+        if r["FLOPs (1E21)"]:
+            six_nd = 6 * Decimal(r["Model Size (B)"]) * Decimal(r["Pretraining Data Size (T)"])
+            assert abs(Decimal(r["FLOPs (1E21)"]) - six_nd) <= Decimal("1e-12") * six_nd, r["Model"]
+    print(f"  {no_flops} models have no FLOPs (and no data size) in the source; their rows have an empty flops cell; "
+          f"for the other {len(src) - no_flops}, FLOPs (1E21) = 6 x Model Size (B) x Pretraining Data Size (T)")
     for (family, params), models in shared_sizes(out).items():
         print(f"  shared size: {family} {params}: {', '.join(models)}")
     return src
