@@ -16,6 +16,8 @@ Protocol
     n, correct; header names case-insensitive). Defaults as emerge's: task = the file name without
     extension, family `all`, metric `accuracy`, shots empty. A row without a score takes
     correct / n. params: a number (`175000000000`, `1e9`) or one with a suffix k/M/B/T.
+    Scores are fractions (no --percent); `higher_is_better` and `chance` are not read: neither
+    baseline depends on them, and no input here has them.
   Series: rows grouped by (task, family, metric, shots, subtask); an empty subtask is the series
     `task-level`. x = log10(params).
   Checks, in this order; the first that applies names the reason:
