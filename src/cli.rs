@@ -59,6 +59,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Analyze(Box<AnalyzeArgs>),
+    Backtest(Box<BacktestArgs>),
     Power(PowerArgs),
     Simulate(SimulateArgs),
     Figures(FiguresArgs),
@@ -147,9 +148,8 @@ fn dedup(formats: Vec<ImageFormat>) -> Vec<ImageFormat> {
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment, after_long_help = ANALYZE_EXAMPLES)]
 pub struct AnalyzeArgs {
-    /// Results file or directory; `-` reads standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// Compound metric to compute (repeatable) [default: all, mean].
     ///
@@ -169,55 +169,6 @@ pub struct AnalyzeArgs {
         verbatim_doc_comment
     )]
     pub compose: Vec<Operator>,
-
-    /// Read the column named HEADER as ROLE (repeatable).
-    ///
-    /// Roles: model, params, subtask, score, task, family, metric, n, correct, flops,
-    /// shots, item, higher_is_better, chance.
-    /// Example: --col model=model_name --col family=model_family
-    #[arg(long = "col", value_name = "ROLE=HEADER")]
-    pub columns: Vec<ColumnMapping>,
-
-    /// Scores are percentages in [0, 100]; divide them by 100.
-    #[arg(long)]
-    pub percent: bool,
-
-    /// Scores of metric NAME are percentages in [0, 100]; divide them by 100 (repeatable).
-    ///
-    /// For a file whose metrics are on different scales (BLEU on 0–100 beside accuracy
-    /// as a fraction). A metric with scores above 1 among metrics of fractions is an
-    /// error that names it, with --on-error skip too [default: none].
-    #[arg(long = "percent-metric", value_name = "NAME", conflicts_with = "percent")]
-    pub percent_metrics: Vec<String>,
-
-    /// Input format [default: detected from the path and content].
-    ///
-    /// tidy: one row per (model, subtask) with a score (CSV, TSV or Parquet).
-    /// wide: one row per model, one column per subtask (same as --wide).
-    /// items: one row per (model, subtask, item) with the item's 0/1 outcome or score;
-    ///   on an lm-evaluation-harness directory, its samples_<task>_*.jsonl logs.
-    /// lm-eval: lm-evaluation-harness results (0.3 or 0.4+), a file or a directory tree.
-    /// bigbench: BIG-bench scores_*.json files.
-    #[arg(long, value_name = "FORMAT", verbatim_doc_comment)]
-    pub format: Option<Format>,
-
-    /// The input is a wide table: one row per model, one column per subtask.
-    #[arg(long, conflicts_with = "format")]
-    pub wide: bool,
-
-    /// What to do with a row that cannot be used: fail (default), or skip it and list it
-    /// in summary.json under input.dropped.
-    #[arg(long, value_name = "ACTION", default_value = "fail")]
-    pub on_error: OnError,
-
-    /// CSV with columns model,params for models whose size no input file states.
-    #[arg(long, value_name = "FILE")]
-    pub params_file: Option<PathBuf>,
-
-    /// What identifies an item across subtasks: a column of item-level tables (default
-    /// `item`), or a field of an lm-evaluation-harness sample's `doc` (default doc_id).
-    #[arg(long, value_name = "FIELD")]
-    pub join_on: Option<String>,
 
     /// Directory for report.html, summary.json, series.csv, series.parquet and charts;
     /// created if needed.
@@ -336,6 +287,181 @@ pub struct AnalyzeArgs {
         verbatim_doc_comment
     )]
     pub pairs: Vec<MetricPair>,
+
+    /// Forecast every series at this size (repeatable; 70B, 1.5e12; FLOPs with --x flops).
+    ///
+    /// Writes series[].predictions[] to summary.json: the expected score of a model of
+    /// that size, with its interval at --confidence, from emerge's forecast (the series'
+    /// recent trend, its slope pooled across its family, intervals calibrated on the
+    /// input's own back-test; see `emerge backtest`) [default: none].
+    #[arg(long = "predict-at", value_name = "SIZE", value_parser = positive_size, help_heading = "Statistics")]
+    pub predict_at: Vec<f64>,
+}
+
+/// Where the scores come from and how to read them: shared by `analyze` and `backtest`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Results file or directory; `-` reads standard input.
+    #[arg(value_name = "INPUT")]
+    pub input: String,
+
+    /// Read the column named HEADER as ROLE (repeatable).
+    ///
+    /// Roles: model, params, subtask, score, task, family, metric, n, correct, flops,
+    /// shots, item, higher_is_better, chance.
+    /// Example: --col model=model_name --col family=model_family
+    #[arg(long = "col", value_name = "ROLE=HEADER")]
+    pub columns: Vec<ColumnMapping>,
+
+    /// Scores are percentages in [0, 100]; divide them by 100.
+    #[arg(long)]
+    pub percent: bool,
+
+    /// Scores of metric NAME are percentages in [0, 100]; divide them by 100 (repeatable).
+    ///
+    /// For a file whose metrics are on different scales (BLEU on 0–100 beside accuracy
+    /// as a fraction). A metric with scores above 1 among metrics of fractions is an
+    /// error that names it, with --on-error skip too [default: none].
+    #[arg(long = "percent-metric", value_name = "NAME", conflicts_with = "percent")]
+    pub percent_metrics: Vec<String>,
+
+    /// Input format [default: detected from the path and content].
+    ///
+    /// tidy: one row per (model, subtask) with a score (CSV, TSV or Parquet).
+    /// wide: one row per model, one column per subtask (same as --wide).
+    /// items: one row per (model, subtask, item) with the item's 0/1 outcome or score;
+    ///   on an lm-evaluation-harness directory, its samples_<task>_*.jsonl logs.
+    /// lm-eval: lm-evaluation-harness results (0.3 or 0.4+), a file or a directory tree.
+    /// bigbench: BIG-bench scores_*.json files.
+    #[arg(long, value_name = "FORMAT", verbatim_doc_comment)]
+    pub format: Option<Format>,
+
+    /// The input is a wide table: one row per model, one column per subtask.
+    #[arg(long, conflicts_with = "format")]
+    pub wide: bool,
+
+    /// What to do with a row that cannot be used: fail (default), or skip it and list it
+    /// in summary.json under input.dropped.
+    #[arg(long, value_name = "ACTION", default_value = "fail")]
+    pub on_error: OnError,
+
+    /// CSV with columns model,params for models whose size no input file states.
+    #[arg(long, value_name = "FILE")]
+    pub params_file: Option<PathBuf>,
+
+    /// What identifies an item across subtasks: a column of item-level tables (default
+    /// `item`), or a field of an lm-evaluation-harness sample's `doc` (default doc_id).
+    #[arg(long, value_name = "FIELD")]
+    pub join_on: Option<String>,
+}
+
+impl InputArgs {
+    /// The input path and how to read it.
+    pub fn into_ingest(self) -> (String, IngestOptions) {
+        let options = IngestOptions {
+            percent: self.percent,
+            percent_metrics: self.percent_metrics,
+            columns: self.columns,
+            format: if self.wide { Some(Format::Wide) } else { self.format },
+            on_error: self.on_error,
+            params_file: self.params_file,
+            join_on: self.join_on,
+        };
+        (self.input, options)
+    }
+}
+
+/// Shown at the end of `emerge backtest --help`; the README carries the same lines.
+const BACKTEST_EXAMPLES: &str = "\
+Examples:
+
+  emerge backtest datasets/obsscaling/obsscaling_base_llm.csv
+
+  emerge backtest datasets/pythia-lm-eval-0.3 --chance 0.25 --out pythia-backtest/
+
+  emerge backtest datasets/obsscaling/obsscaling_base_llm.csv --x flops";
+
+/// Would emerge's forecasts have been right on your own data? Predict each series'
+/// largest model from its smaller ones and compare.
+///
+/// For every series (subtask or task-level) with at least 4 sizes, hides the largest
+/// size (horizon 1, "one size out") and the two largest (horizon 2, "two sizes out"),
+/// predicts the largest from what is left with each method, and compares with what was
+/// observed. Methods: emerge (the forecast of --predict-at), persistence (the largest
+/// remaining model's score), linear (a straight line in log size), logistic (rising from
+/// the task's chance level). Reports per method and horizon the mean and median absolute
+/// error in points, each method against each baseline (difference in MAE with a 95%
+/// cluster-bootstrap interval over (family, task) clusters, and how often it is closer),
+/// and interval coverage and width. Series too short, constant or with two models at the
+/// largest size are listed with the reason.
+///
+/// Writes backtest.json, backtest_series.csv (one row per series, horizon and method)
+/// and backtest_errors.png to --out, and prints the table.
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment, after_long_help = BACKTEST_EXAMPLES)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Directory for backtest.json, backtest_series.csv and the chart; created if needed.
+    #[arg(long, value_name = "DIR", default_value = "emerge-backtest")]
+    pub out: PathBuf,
+
+    /// Chart image formats, comma-separated: png, svg.
+    #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "png")]
+    pub chart_format: Vec<ImageFormat>,
+
+    /// Do not draw the chart.
+    #[arg(long, conflicts_with = "chart_format")]
+    pub no_charts: bool,
+
+    /// Do not print the table (files are still written).
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Level of the intervals and of the comparisons' intervals.
+    #[arg(long, value_name = "LEVEL", default_value_t = 0.95, value_parser = open_unit, help_heading = "Statistics")]
+    pub confidence: f64,
+
+    /// Seed of the cluster bootstrap; the same seed gives byte-identical outputs.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, help_heading = "Statistics")]
+    pub seed: u64,
+
+    /// Items behind every score for rows without an `n` column.
+    #[arg(long = "n", value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Statistics")]
+    pub n_items: Option<u64>,
+
+    /// Scale forecasts are made on: log10 of params, or of FLOPs (the `flops` column).
+    #[arg(long = "x", value_name = "AXIS", default_value = "params", value_parser = ["params", "flops"], help_heading = "Statistics")]
+    pub x_axis: String,
+
+    /// Chance level of the task: the logistic baseline's floor (a `chance` column overrides it).
+    #[arg(long, value_name = "P", value_parser = unit_interval, help_heading = "Statistics")]
+    pub chance: Option<f64>,
+}
+
+impl BacktestArgs {
+    /// The one place where `emerge backtest`'s arguments become a configuration.
+    pub fn into_config(self) -> crate::cmd::backtest::BacktestConfig {
+        let (input, ingest) = self.input.into_ingest();
+        crate::cmd::backtest::BacktestConfig {
+            input,
+            ingest,
+            out_dir: self.out,
+            chart_formats: if self.no_charts { Vec::new() } else { dedup(self.chart_format) },
+            quiet: self.quiet,
+            stats: AnalyzeOptions {
+                confidence: self.confidence,
+                seed: self.seed,
+                n_items: self.n_items,
+                x_axis: x_axis(&self.x_axis),
+                chance: self.chance,
+                bootstrap: 0,
+                progress: false,
+                ..AnalyzeOptions::default()
+            },
+        }
+    }
 }
 
 /// How many items an evaluation needs to see a small success rate.
@@ -459,6 +585,25 @@ impl SimulateArgs {
     }
 }
 
+/// A positive size: a number with an optional K/M/B/T suffix.
+fn positive_size(s: &str) -> Result<f64, String> {
+    let v = crate::ingest::parse_params(s).map_err(|e| format!("{s:?}: {e}"))?;
+    if v > 0.0 && v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not a positive size"))
+    }
+}
+
+/// The x axis named by `--x`.
+fn x_axis(name: &str) -> XAxis {
+    if name == "flops" {
+        XAxis::Flops
+    } else {
+        XAxis::Params
+    }
+}
+
 fn parse_f64(s: &str) -> Result<f64, String> {
     s.trim().parse::<f64>().map_err(|_| format!("{s:?} is not a number"))
 }
@@ -506,26 +651,20 @@ impl AnalyzeArgs {
             bootstrap: self.bootstrap,
             seed: self.seed,
             n_items: self.n_items,
-            x_axis: if self.x_axis == "flops" { XAxis::Flops } else { XAxis::Params },
+            x_axis: x_axis(&self.x_axis),
             chance: self.chance,
             thresholds,
             verdict_op: self.verdict_op,
             progress: !self.quiet,
             fdr_family: self.fdr_family,
             pairs: self.pairs,
+            predict_at: self.predict_at,
         };
+        let (input, ingest) = self.input.into_ingest();
         AnalyzeConfig {
-            input: self.input,
+            input,
             operators,
-            ingest: IngestOptions {
-                percent: self.percent,
-                percent_metrics: self.percent_metrics,
-                columns: self.columns,
-                format: if self.wide { Some(Format::Wide) } else { self.format },
-                on_error: self.on_error,
-                params_file: self.params_file,
-                join_on: self.join_on,
-            },
+            ingest,
             out_dir: self.out,
             chart_formats: dedup(self.chart_format),
             charts: if self.no_charts { ChartSelection::None } else { self.charts },

@@ -32,6 +32,7 @@ pub mod exit {
 pub fn run(cli: cli::Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Analyze(args) => cmd::analyze::run(&(*args).into_config(), out).map(|_| ()),
+        cli::Command::Backtest(args) => cmd::backtest::run(&(*args).into_config(), out),
         cli::Command::Power(args) => cmd::power::run(&args.into_query(), out),
         cli::Command::Figures(args) => figures::run(&args.into_config(), out),
         cli::Command::Simulate(args) => {

@@ -13,6 +13,7 @@ pub mod composition;
 pub mod dependence;
 mod emergence;
 pub mod fit;
+pub mod forecast;
 mod holdout;
 pub mod independence;
 pub mod interval;
@@ -142,6 +143,8 @@ pub struct Series {
     /// Why a compound has no composed model, when it should have one.
     pub composed_note: Option<String>,
     pub forecasts: Vec<Forecast>,
+    /// `--predict-at`: the forecast at each size asked for.
+    pub predictions: Vec<forecast::SizePrediction>,
 }
 
 impl Series {
@@ -161,6 +164,8 @@ pub struct Analysis {
     /// Item-level inputs: the joint rate against the independence prediction, per model.
     pub independence: Vec<independence::IndependenceCheck>,
     pub options: AnalyzeOptions,
+    /// How `--predict-at`'s intervals were calibrated, when it was given.
+    pub prediction_calibration: Option<forecast::Calibration>,
 }
 
 impl Analysis {
@@ -179,10 +184,20 @@ pub fn analyze(composition: Composition, joint: &[JointCounts], options: &Analyz
     stats::add_fits(&mut analysis);
     stats::add_composed_models(&mut analysis, joint);
     stats::add_forecasts(&mut analysis);
+    forecast::add_predictions(&mut analysis);
     analysis.verdicts = verdict::judge_all(&analysis, joint, options);
     artefact::attach(&mut analysis.verdicts, &analysis.groups, joint, options);
     verdict::add_artefacts_to_headlines(&mut analysis.verdicts);
     analysis.independence = independence::check_all(joint, options.confidence);
+    analysis
+}
+
+/// The series and their points' item counts, without the rest of the statistics: what
+/// `emerge backtest` forecasts from.
+pub fn measure_for_forecasting(composition: Composition, options: &AnalyzeOptions) -> Analysis {
+    let options = AnalyzeOptions { bootstrap: 0, ..options.clone() };
+    let mut analysis = measure_all(composition, &options);
+    stats::add_intervals(&mut analysis, &[]);
     analysis
 }
 
@@ -241,6 +256,7 @@ fn measure_all(composition: Composition, options: &AnalyzeOptions) -> Analysis {
         verdicts: Vec::new(),
         independence: Vec::new(),
         options: options.clone(),
+        prediction_calibration: None,
     }
 }
 
@@ -318,6 +334,7 @@ fn measure(
         composed: None,
         composed_note: None,
         forecasts: Vec::new(),
+        predictions: Vec::new(),
     }
 }
 

@@ -62,6 +62,8 @@ pub struct AnalyzeOptions {
     pub fdr_family: FdrFamily,
     /// `--pair STRICT=CONTINUOUS`: the verdict's question 3 for each.
     pub pairs: Vec<super::artefact::MetricPair>,
+    /// `--predict-at`: sizes (params, or FLOPs under `--x flops`) to forecast every series at.
+    pub predict_at: Vec<f64>,
 }
 
 /// The family of tests within which Benjamini–Hochberg controls the false discovery rate.
@@ -93,6 +95,7 @@ impl Default for AnalyzeOptions {
             progress: false,
             fdr_family: FdrFamily::Task,
             pairs: Vec::new(),
+            predict_at: Vec::new(),
         }
     }
 }

@@ -275,7 +275,7 @@ fn score_intervals(s: &mut Series, row: &RowBootstrap, replicates: usize) {
 
 /// The logistic floor of a series: the group's chance level (the input's, else
 /// `--chance`), composed for compounds; 0 where lower is better.
-fn floor_of(s: &Series, g: &Group, o: &AnalyzeOptions) -> f64 {
+pub(super) fn floor_of(s: &Series, g: &Group, o: &AnalyzeOptions) -> f64 {
     let chance = g.chance(o.chance).unwrap_or(0.0);
     match s.source {
         Source::Compound(i) if s.is_rate && s.higher_is_better => {

@@ -31,7 +31,7 @@ pub struct AnalyzeConfig {
 
 /// Runs the analysis, writing files to the output directory and the summary to `out`.
 pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report> {
-    prepare_output_dir(config)?;
+    prepare_output_dir(&config.out_dir)?;
 
     let dataset = ingest::read(&config.input, &config.ingest)?;
     let composition = compose::compose(&dataset, &config.operators);
@@ -57,8 +57,7 @@ pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report
 }
 
 /// Fails before any work if the output directory cannot be created or written.
-fn prepare_output_dir(config: &AnalyzeConfig) -> anyhow::Result<()> {
-    let dir = &config.out_dir;
+pub fn prepare_output_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output directory {}", dir.display()))?;
     let probe = dir.join(format!(".emerge-write-test-{}", std::process::id()));

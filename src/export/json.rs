@@ -11,6 +11,7 @@ use crate::analyze::breaks::BeyondTest;
 use crate::analyze::composition::CompositionQuestion;
 use crate::analyze::dependence::DependenceQuestion;
 use crate::analyze::fit::{FittedCurve, HoldoutCheck};
+use crate::analyze::forecast::{Calibration, SizePrediction};
 use crate::analyze::jumps::{JumpQuestion, SeriesJump};
 use crate::analyze::{
     AnalyzeOptions, ComposedReport, Crossing, FitReport, Forecast, Point, Series, SeriesKind, Verdict,
@@ -38,6 +39,9 @@ struct Summary<'a> {
     verdicts: Vec<Value>,
     /// Item-level inputs only: per model, the joint rate against the independence prediction.
     independence: &'a [crate::analyze::independence::IndependenceCheck],
+    /// `--predict-at` only: how the predictions' intervals were calibrated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    predictions: Option<Value>,
 }
 
 /// The series, each turned into its JSON form only as it is written, so that a large
@@ -86,6 +90,9 @@ struct SeriesOut<'a> {
     composed: Option<Value>,
     composed_note: Option<&'a str>,
     forecasts: Vec<Value>,
+    /// `--predict-at` only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    predictions: Vec<Value>,
 }
 
 #[derive(Serialize)]
@@ -207,6 +214,27 @@ fn forecast(f: &Forecast) -> Value {
         "interval_high": f.high.map(crossing),
         "searched": [scale(f.range.0), scale(f.range.1)],
         "extrapolation_decades": f.extrapolation_decades,
+    })
+}
+
+fn prediction(p: &SizePrediction) -> Value {
+    let mut out = json!({ p.axis: p.size });
+    merge(&mut out, json!({
+        "value": p.value,
+        "interval": pair(p.interval),
+        "method": p.method,
+        "decades_beyond": p.decades_beyond,
+    }));
+    out
+}
+
+/// How `--predict-at`'s intervals were calibrated.
+fn prediction_calibration(c: &Calibration) -> Value {
+    json!({
+        "method": "emerge",
+        "interval": c.method(),
+        "quantile": c.quantile,
+        "backtest_residuals": c.residuals,
     })
 }
 
@@ -393,7 +421,7 @@ fn series_jump(s: &SeriesJump) -> Value {
 }
 
 fn options(o: &AnalyzeOptions) -> Value {
-    json!({
+    let mut out = json!({
         "confidence": o.confidence,
         "ci": o.ci.name(),
         "bootstrap": o.bootstrap,
@@ -405,7 +433,11 @@ fn options(o: &AnalyzeOptions) -> Value {
         "verdict_op": o.verdict_op.name(),
         "fdr_family": o.fdr_family.name(),
         "pairs": o.pairs.iter().map(|p| format!("{}={}", p.strict, p.continuous)).collect::<Vec<_>>(),
-    })
+    });
+    if !o.predict_at.is_empty() {
+        merge(&mut out, json!({ "predict_at": o.predict_at }));
+    }
+    out
 }
 
 /// Appends `extra`'s fields to `out` (both objects).
@@ -442,6 +474,7 @@ impl<'a> From<&'a Series> for SeriesOut<'a> {
             composed: s.composed.as_ref().map(|c| composed(s, c)),
             composed_note: s.composed_note.as_deref(),
             forecasts: s.forecasts.iter().map(forecast).collect(),
+            predictions: s.predictions.iter().map(prediction).collect(),
         }
     }
 }
@@ -469,6 +502,7 @@ impl Exporter for SummaryJson {
             series: AllSeries(&report.analysis.series),
             verdicts: report.analysis.verdicts.iter().map(verdict).collect(),
             independence: &report.analysis.independence,
+            predictions: report.analysis.prediction_calibration.as_ref().map(prediction_calibration),
         };
         serde_json::to_writer_pretty(&mut *w, &summary).map_err(|e| {
             if e.is_io() {

@@ -2,6 +2,7 @@
 //! streaming a [`Report`] into a writer; [`write_atomically_with`] puts the stream on
 //! disk so that a failed run never leaves a half-written file.
 
+pub mod backtest;
 mod csv;
 pub mod digest;
 pub mod html;

@@ -18,6 +18,7 @@
 //! Across groups, in `overview.rs`: `<task>_families` (families side by side) and
 //! `emergence_scores` (every series' emergence score by metric).
 
+pub mod backtest;
 mod chart;
 pub mod group;
 pub mod overview;

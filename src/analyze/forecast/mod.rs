@@ -1,0 +1,249 @@
+//! Forecasts of what a larger model will score, and the baselines they are judged against.
+//!
+//! A [`Track`] is one series as the forecasters see it: distinct sizes on the x axis
+//! (log10 of params or FLOPs), the score there, and the items behind it. The forecasting
+//! method is [`trend`]: each series' recent trend, its slope pooled across the series of
+//! its family, anchored at the last observations, with intervals calibrated by
+//! split-conformal prediction on back-test residuals of the same data ([`conformal`]).
+//! The baselines ([`baseline`]) are persistence (the largest model's score), a straight
+//! line in log size, and a logistic with the task's chance floor.
+
+pub mod backtest;
+pub mod baseline;
+pub mod conformal;
+pub mod scoring;
+pub mod trend;
+
+use std::collections::BTreeMap;
+
+pub use conformal::Calibration;
+pub use trend::{Forecaster, TrendModel, TrendSettings};
+
+use super::{Analysis, AnalyzeOptions, Series};
+use crate::compose::Group;
+
+/// One series for forecasting: distinct sizes in increasing x.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Track {
+    /// The series whose slopes are pooled with this one's (the model family).
+    pub pool: String,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    /// Items behind each score, when known.
+    pub n: Vec<Option<f64>>,
+    /// Whether scores are rates: forecasts and intervals end at 0 and 1.
+    pub is_rate: bool,
+    /// The logistic baseline's floor (the task's chance level; 0 when none).
+    pub floor: f64,
+    pub higher_is_better: bool,
+}
+
+/// Why a series cannot be forecast or back-tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    /// Fewer sizes than the method needs.
+    TooShort,
+    /// Every score is the same.
+    Constant,
+    /// Two models at the largest size: there is no single "next model" to predict.
+    TiedLargest,
+    /// A model without the x value the run uses (FLOPs under `--x flops`).
+    MissingX,
+}
+
+impl Unusable {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Unusable::TooShort => "too short",
+            Unusable::Constant => "constant",
+            Unusable::TiedLargest => "two models at the largest size",
+            Unusable::MissingX => "a model has no value on the x axis",
+        }
+    }
+}
+
+/// A series' points merged by size: models of one size become one point, their mean score
+/// on the sum of their items. Err when a point has no x. `tied_largest` reports whether
+/// the largest size held more than one model.
+pub fn merge_sizes(
+    points: &[(Option<f64>, f64, Option<f64>)],
+) -> Result<(Vec<f64>, Vec<f64>, Vec<Option<f64>>, bool), Unusable> {
+    let mut by_x: BTreeMap<OrderedX, (f64, usize, Option<f64>)> = BTreeMap::new();
+    for &(x, y, n) in points {
+        let x = x.filter(|x| x.is_finite()).ok_or(Unusable::MissingX)?;
+        let e = by_x.entry(OrderedX(x)).or_insert((0.0, 0, Some(0.0)));
+        e.0 += y;
+        e.1 += 1;
+        e.2 = match (e.2, n) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+    }
+    let tied_largest = by_x.values().next_back().is_some_and(|e| e.1 > 1);
+    let (mut xs, mut ys, mut ns) = (Vec::new(), Vec::new(), Vec::new());
+    for (x, (sum, count, n)) in by_x {
+        xs.push(x.0);
+        ys.push(sum / count as f64);
+        ns.push(n);
+    }
+    Ok((xs, ys, ns, tied_largest))
+}
+
+/// A finite f64 ordered for use as a map key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrderedX(f64);
+
+impl Eq for OrderedX {}
+
+impl PartialOrd for OrderedX {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedX {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl Track {
+    /// The first `len` points (the smallest sizes).
+    pub fn truncated(&self, len: usize) -> Track {
+        Track {
+            pool: self.pool.clone(),
+            x: self.x[..len].to_vec(),
+            y: self.y[..len].to_vec(),
+            n: self.n[..len].to_vec(),
+            is_rate: self.is_rate,
+            floor: self.floor,
+            higher_is_better: self.higher_is_better,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    /// Whether every score is the same.
+    pub fn is_constant(&self) -> bool {
+        self.y.windows(2).all(|w| w[0] == w[1])
+    }
+
+    /// `v` kept inside the metric's range.
+    pub fn clamp(&self, v: f64) -> f64 {
+        if self.is_rate {
+            v.clamp(0.0, 1.0)
+        } else {
+            v
+        }
+    }
+
+    /// An interval kept inside the metric's range.
+    pub fn clamp_interval(&self, (lo, hi): (f64, f64)) -> (f64, f64) {
+        (self.clamp(lo), self.clamp(hi))
+    }
+}
+
+/// What a method predicts at one x.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    pub value: f64,
+    /// Two-sided interval for the observed score at the run's confidence.
+    pub interval: Option<(f64, f64)>,
+}
+
+/// The track of a series (its family is its pool), or why it has none.
+pub fn track_of(s: &Series, g: &Group, o: &AnalyzeOptions) -> Result<Track, Unusable> {
+    let points: Vec<(Option<f64>, f64, Option<f64>)> = s
+        .points
+        .iter()
+        .map(|p| (o.x_axis.log10_of(p.params, p.flops), p.value, p.n.map(|n| n as f64)))
+        .collect();
+    let (x, y, n, tied_largest) = merge_sizes(&points)?;
+    if tied_largest {
+        return Err(Unusable::TiedLargest);
+    }
+    Ok(Track {
+        pool: s.key.family.clone(),
+        x,
+        y,
+        n,
+        is_rate: s.is_rate,
+        floor: super::stats::floor_of(s, g, o),
+        higher_is_better: s.higher_is_better,
+    })
+}
+
+/// Every series' track, in series order.
+pub fn tracks(a: &Analysis) -> Vec<Result<Track, Unusable>> {
+    let groups: std::collections::HashMap<_, _> = a.groups.iter().map(|g| (&g.key, g)).collect();
+    a.series.iter().map(|s| track_of(s, groups[&s.key], &a.options)).collect()
+}
+
+/// What a model of one size is expected to score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizePrediction {
+    /// The size asked for, on the run's axis: `params`, or `flops` under `--x flops`.
+    pub axis: &'static str,
+    pub size: f64,
+    pub value: f64,
+    pub interval: Option<(f64, f64)>,
+    /// `emerge` (the pooled trend) or `persistence` (too few sizes for a trend).
+    pub method: &'static str,
+    /// Decades beyond the largest model of the series.
+    pub decades_beyond: f64,
+}
+
+/// `--predict-at`: each series' forecast at each size, from a forecaster fitted on every
+/// series of the run. A series too short for a trend gets its largest model's score,
+/// without an interval.
+pub fn add_predictions(a: &mut Analysis) {
+    if a.options.predict_at.is_empty() {
+        return;
+    }
+    let tracks = tracks(a);
+    let usable: Vec<&Track> = tracks.iter().filter_map(|t| t.as_ref().ok()).collect();
+    let forecaster = Forecaster::fit(&usable, TrendSettings::default(), a.options.confidence);
+    let sizes = a.options.predict_at.clone();
+    let axis = a.options.x_axis.name();
+    for (s, t) in a.series.iter_mut().zip(&tracks) {
+        let Ok(t) = t else { continue };
+        s.predictions = sizes
+            .iter()
+            .filter_map(|&size| {
+                let x = size.log10();
+                let decades_beyond = x - t.x[t.len() - 1];
+                let (p, method) = match forecaster.predict(t, x) {
+                    Some(p) => (p, "emerge"),
+                    None => (baseline::persistence(t)?, "persistence"),
+                };
+                Some(SizePrediction { axis, size, value: p.value, interval: p.interval, method, decades_beyond })
+            })
+            .collect();
+    }
+    a.prediction_calibration = Some(forecaster.calibration);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_sizes_averages_scores_and_sums_items() {
+        let pts = [(Some(9.0), 0.5, Some(100.0)), (Some(8.0), 0.2, Some(50.0)), (Some(9.0), 0.7, Some(100.0))];
+        let (x, y, n, tied) = merge_sizes(&pts).expect("all have x");
+        assert_eq!(x, vec![8.0, 9.0]);
+        assert_eq!(y, vec![0.2, 0.6]);
+        assert_eq!(n, vec![Some(50.0), Some(200.0)]);
+        assert!(tied);
+        let (_, _, n, tied) = merge_sizes(&[(Some(8.0), 0.1, None), (Some(9.0), 0.2, Some(5.0))]).expect("x");
+        assert_eq!(n, vec![None, Some(5.0)]);
+        assert!(!tied);
+        assert_eq!(merge_sizes(&[(None, 0.1, None)]), Err(Unusable::MissingX));
+    }
+}

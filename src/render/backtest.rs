@@ -1,0 +1,88 @@
+//! `backtest_errors`: the back-test's absolute errors by method, one panel per horizon,
+//! each method's errors as jittered points over a box of their quartiles.
+
+use std::path::{Path, PathBuf};
+
+use super::{theme, write_charts, Figure, ImageFormat, Panel, RenderError, Scale, Shape, Strip};
+use crate::analyze::forecast::backtest::{Backtest, Method, HORIZONS};
+
+/// Draws the chart in every format into `dir`; nothing when no series was back-tested.
+pub fn draw(b: &Backtest, dir: &Path, formats: &[ImageFormat]) -> Result<Vec<PathBuf>, RenderError> {
+    match figure(b) {
+        Some(f) => write_charts(&[("backtest_errors".to_string(), f)], dir, formats),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The chart, or None without predictions.
+pub fn figure(b: &Backtest) -> Option<Figure> {
+    let methods: Vec<String> = Method::ALL.iter().map(|m| m.name().to_string()).collect();
+    let mut panels = Vec::new();
+    let mut notes = Vec::new();
+    for h in HORIZONS {
+        let mut strips = Vec::new();
+        for (i, &method) in Method::ALL.iter().enumerate() {
+            let values: Vec<(usize, f64)> = b
+                .outcome
+                .rows
+                .iter()
+                .filter(|r| r.horizon == h && r.method == method)
+                .filter_map(|r| r.error().map(|e| (i, 100.0 * e.abs())))
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            strips.push(Strip {
+                label: method.name().to_string(),
+                color: theme::SERIES[i % theme::SERIES.len()],
+                shape: Shape::Circle,
+                values,
+                jitter: true,
+                points: true,
+                boxes: true,
+                offset: 0.0,
+            });
+        }
+        if strips.is_empty() {
+            continue;
+        }
+        let maes: Vec<String> = b
+            .summaries
+            .iter()
+            .filter(|s| s.horizon == h)
+            .filter_map(|s| Some(format!("{} {:.2}", s.method.name(), s.mae?)))
+            .collect();
+        notes.push(format!("MAE, {}: {}.", horizon_title(h), maes.join(", ")));
+        let series = strips.first().map_or(0, |s| s.values.len());
+        let mut panel = Panel::new(
+            Scale::Categories(methods.clone()),
+            "method".into(),
+            Scale::Linear,
+            "absolute error (points)".into(),
+        );
+        panel.title = format!("{} ({series} series)", horizon_title(h));
+        panel.strips = strips;
+        panels.push(panel);
+    }
+    if panels.is_empty() {
+        return None;
+    }
+    notes.push("Boxes: quartiles and median of each method's absolute errors.".into());
+    let columns = panels.len();
+    Some(Figure {
+        title: "Back-test: errors predicting the largest model".into(),
+        subtitle: "each series' largest model predicted from its smaller ones".into(),
+        footer: format!("emerge {} backtest", env!("CARGO_PKG_VERSION")),
+        panels,
+        columns,
+        notes,
+        size: (theme::SIZE.0 + 400, theme::SIZE.1),
+    })
+}
+
+fn horizon_title(h: usize) -> &'static str {
+    match h {
+        1 => "one size out",
+        _ => "two sizes out",
+    }
+}
