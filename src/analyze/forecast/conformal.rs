@@ -16,6 +16,38 @@ use super::Track;
 /// Sizes held back from each track to calibrate: 1 and 2, as the back-test.
 pub const CALIBRATION_HORIZONS: [usize; 2] = [1, 2];
 
+/// One back-test prediction inside the data: its absolute error and standard error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InnerResidual {
+    pub error: f64,
+    pub se: f64,
+}
+
+/// Every track long enough, cut short by each of [`CALIBRATION_HORIZONS`] and predicted at
+/// its largest size by the trend fitted on the cut tracks alone.
+pub fn inner_backtest(tracks: &[&Track], settings: TrendSettings) -> Vec<InnerResidual> {
+    let mut out = Vec::new();
+    for h in CALIBRATION_HORIZONS {
+        let pairs: Vec<(&Track, Track)> = tracks
+            .iter()
+            .copied()
+            .filter(|t| t.len() >= MIN_POINTS + h)
+            .map(|t| (t, t.truncated(t.len() - h)))
+            .collect();
+        let cut: Vec<&Track> = pairs.iter().map(|(_, c)| c).collect();
+        let model = TrendModel::fit(&cut, settings);
+        for (full, short) in &pairs {
+            let at = full.len() - 1;
+            if let Some((value, se)) = model.point(short, full.x[at]) {
+                if se > 0.0 {
+                    out.push(InnerResidual { error: (full.y[at] - full.clamp(value)).abs(), se });
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The interval quantile and how it was obtained.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Calibration {
@@ -38,25 +70,7 @@ impl Calibration {
 
     /// The quantile from `tracks` cut short by each of [`CALIBRATION_HORIZONS`].
     pub fn of_tracks(tracks: &[&Track], settings: TrendSettings, level: f64) -> Calibration {
-        let mut scores = Vec::new();
-        for h in CALIBRATION_HORIZONS {
-            let pairs: Vec<(&Track, Track)> = tracks
-                .iter()
-                .copied()
-                .filter(|t| t.len() >= MIN_POINTS + h)
-                .map(|t| (t, t.truncated(t.len() - h)))
-                .collect();
-            let cut: Vec<&Track> = pairs.iter().map(|(_, c)| c).collect();
-            let model = TrendModel::fit(&cut, settings);
-            for (full, short) in &pairs {
-                let at = full.len() - 1;
-                if let Some((value, se)) = model.point(short, full.x[at]) {
-                    if se > 0.0 {
-                        scores.push((full.y[at] - full.clamp(value)).abs() / se);
-                    }
-                }
-            }
-        }
+        let scores = inner_backtest(tracks, settings).iter().map(|r| r.error / r.se).collect();
         Calibration::from_scores(scores, level)
     }
 

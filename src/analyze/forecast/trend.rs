@@ -35,9 +35,17 @@ pub struct TrendSettings {
 
 impl Default for TrendSettings {
     fn default() -> Self {
-        TrendSettings { window: 4, damping: 1.0, min_pool: 5 }
+        TrendSettings { window: 4, damping: 0.5, min_pool: 5 }
     }
 }
+
+/// The windows and dampings [`Forecaster::fit`] chooses among by back-testing inside the
+/// data.
+pub const WINDOWS: [usize; 3] = [3, 4, 5];
+pub const DAMPINGS: [f64; 4] = [0.25, 0.5, 0.75, 1.0];
+/// Fewest inner back-test predictions for choosing the settings from the data; with fewer,
+/// the defaults are used.
+pub const MIN_SELECTION_RESIDUALS: usize = 40;
 
 /// What the series of one pool share: the slopes' distribution and the spread of models
 /// around their trends.
@@ -242,20 +250,52 @@ impl TrendModel {
     }
 }
 
-/// The method ready to predict: pooled priors and a calibrated interval quantile, both
-/// from the same tracks.
+/// The method ready to predict: settings, pooled priors and a calibrated interval
+/// quantile, all from the same tracks.
 #[derive(Debug, Clone)]
 pub struct Forecaster {
+    pub settings: TrendSettings,
+    /// Whether the settings were chosen by the inner back-test (false: the defaults).
+    pub selected: bool,
     pub model: TrendModel,
     pub calibration: Calibration,
 }
 
 impl Forecaster {
-    /// Fits the priors on `tracks` and calibrates the interval by back-testing on them.
-    pub fn fit(tracks: &[&Track], settings: TrendSettings, level: f64) -> Forecaster {
+    /// Chooses the window and damping with the smallest mean absolute error in a back-test
+    /// inside `tracks` (each cut short by one and two sizes; the defaults `base` when that
+    /// gives fewer than [`MIN_SELECTION_RESIDUALS`] predictions), fits the priors on
+    /// `tracks` and calibrates the interval on the chosen settings' back-test residuals.
+    pub fn fit(tracks: &[&Track], base: TrendSettings, level: f64) -> Forecaster {
+        let inner = |s: TrendSettings| super::conformal::inner_backtest(tracks, s);
+        let mut best = (base, inner(base));
+        let mut selected = false;
+        if best.1.len() >= MIN_SELECTION_RESIDUALS {
+            let mae = |r: &[super::conformal::InnerResidual]| r.iter().map(|r| r.error).sum::<f64>() / r.len() as f64;
+            let mut best_mae = mae(&best.1);
+            for window in WINDOWS {
+                for damping in DAMPINGS {
+                    let s = TrendSettings { window, damping, ..base };
+                    if s == base {
+                        continue;
+                    }
+                    let r = inner(s);
+                    let m = mae(&r);
+                    if m < best_mae - 1e-12 {
+                        best_mae = m;
+                        best = (s, r);
+                    }
+                }
+            }
+            selected = true;
+        }
+        let (settings, residuals) = best;
+        let scores = residuals.iter().map(|r| r.error / r.se).collect();
         Forecaster {
+            settings,
+            selected,
             model: TrendModel::fit(tracks, settings),
-            calibration: Calibration::of_tracks(tracks, settings, level),
+            calibration: Calibration::from_scores(scores, level),
         }
     }
 
