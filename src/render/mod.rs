@@ -36,7 +36,7 @@ pub use chart::{draw, Figure, Heatmap, Label, Line, Panel, RefLine, Scale, Shape
 
 use crate::analyze::Series;
 use crate::compose::Group;
-use crate::export::write_atomically;
+use crate::files::write_atomically;
 use crate::report::Report;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +44,7 @@ pub enum RenderError {
     #[error("cannot draw chart {name}: {message}")]
     Draw { name: String, message: String },
     #[error(transparent)]
-    Write(#[from] crate::export::ExportError),
+    Write(#[from] crate::files::FileError),
 }
 
 /// The image formats charts can be written in.
