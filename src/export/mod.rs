@@ -7,6 +7,7 @@ pub mod digest;
 pub mod html;
 mod json;
 mod parquet;
+mod rows;
 pub mod terminal;
 
 use std::io::Write;
