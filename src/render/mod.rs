@@ -1,5 +1,5 @@
 //! Render: the last pipeline stage for pictures. Builds a [`Figure`] per chart from the
-//! report and encodes it as PNG or SVG with plotters (`chart.rs` draws, `svg_text.rs`
+//! report and encodes it as PNG or SVG with plotters (`chart/` draws, `svg_text.rs`
 //! turns SVG text into glyph outlines).
 //!
 //! Charts per group (task × family × metric × shots), in `group.rs`:
