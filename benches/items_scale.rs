@@ -124,7 +124,7 @@ fn input(rows: u64) -> PathBuf {
         };
         assert_eq!(simulation.rows(), rows, "rows must be a multiple of 100");
         std::fs::create_dir_all(&dir).expect("target directory");
-        emerge::export::write_atomically_with(&path, |w| simulation.write_csv(w)).expect("write the input");
+        emerge::files::write_atomically_with(&path, |w| simulation.write_csv(w)).expect("write the input");
     }
     path
 }

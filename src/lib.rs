@@ -3,6 +3,7 @@
 //!
 //! The pipeline: [`ingest`] → [`compose`] → [`analyze`] → [`render`] / [`export`].
 //! [`cmd`] wires it together per subcommand; [`cli`] is the command-line definition.
+//! [`files`] is the ground floor under every stage that writes to disk.
 
 pub mod analyze;
 pub mod cli;
@@ -10,6 +11,7 @@ pub mod cmd;
 pub mod compose;
 pub mod export;
 pub mod figures;
+pub mod files;
 pub mod ingest;
 pub mod render;
 pub mod report;

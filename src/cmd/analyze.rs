@@ -3,8 +3,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
-
 use crate::analyze::AnalyzeOptions;
 use crate::compose::Operator;
 use crate::ingest::IngestOptions;
@@ -31,7 +29,7 @@ pub struct AnalyzeConfig {
 
 /// Runs the analysis, writing files to the output directory and the summary to `out`.
 pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report> {
-    prepare_output_dir(&config.out_dir)?;
+    crate::files::prepare_output_dir(&config.out_dir)?;
 
     let dataset = ingest::read(&config.input, &config.ingest)?;
     let composition = compose::compose(&dataset, &config.operators);
@@ -54,15 +52,4 @@ pub fn run(config: &AnalyzeConfig, out: &mut dyn Write) -> anyhow::Result<Report
         writeln!(out, "\nwrote {} files to {}", written.len(), config.out_dir.display())?;
     }
     Ok(report)
-}
-
-/// Fails before any work if the output directory cannot be created or written.
-pub fn prepare_output_dir(dir: &std::path::Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output directory {}", dir.display()))?;
-    let probe = dir.join(format!(".emerge-write-test-{}", std::process::id()));
-    std::fs::write(&probe, b"")
-        .with_context(|| format!("cannot write to output directory {}", dir.display()))?;
-    std::fs::remove_file(&probe).with_context(|| format!("cannot clean up {}", probe.display()))?;
-    Ok(())
 }

@@ -24,7 +24,7 @@ pub struct BacktestConfig {
 
 /// Runs the back-test, writing files to the output directory and the table to `out`.
 pub fn run(config: &BacktestConfig, out: &mut dyn Write) -> anyhow::Result<()> {
-    super::analyze::prepare_output_dir(&config.out_dir)?;
+    crate::files::prepare_output_dir(&config.out_dir)?;
 
     let dataset = ingest::read(&config.input, &config.ingest)?;
     let composition = compose::compose(&dataset, &[]);

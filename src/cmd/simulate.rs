@@ -13,7 +13,7 @@ pub fn run(simulation: &Simulation, out_file: &Path, out: &mut dyn Write) -> any
         simulation.write_csv(out)?;
         return Ok(());
     }
-    crate::export::write_atomically_with(out_file, |w| simulation.write_csv(w))
+    crate::files::write_atomically_with(out_file, |w| simulation.write_csv(w))
         .with_context(|| format!("cannot write {}", out_file.display()))?;
     Ok(())
 }

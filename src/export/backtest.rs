@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::{write_atomically_with, ExportError};
+use super::ExportError;
+use crate::files::write_atomically_with;
 use crate::analyze::forecast::backtest::{Backtest, Method, HORIZONS};
 use crate::analyze::forecast::scoring::{Comparison, Summary};
 use crate::analyze::AnalyzeOptions;

@@ -1,36 +1,13 @@
-//! `series.csv`: every point of every series, one row each (tidy, for pandas/polars).
+//! `series.csv`: every point of every series, one row each (tidy, for pandas/polars),
+//! in the columns of [`super::rows::COLUMNS`].
 
 use std::io::Write;
 
+use super::rows::{rows, COLUMNS};
 use super::{encode_error, Exporter};
 use crate::report::Report;
 
 pub struct SeriesCsv;
-
-/// Column order of `series.csv` and `series.parquet`.
-pub const COLUMNS: [&str; 17] = [
-    "task",
-    "family",
-    "metric",
-    "shots",
-    "kind",
-    "name",
-    "model",
-    "params",
-    "value",
-    "implied_subtask_rate",
-    "higher_is_better",
-    "n",
-    "ci_low",
-    "ci_high",
-    "se",
-    "detection_floor",
-    "below_detection_floor",
-];
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
 
 impl Exporter for SeriesCsv {
     fn file_name(&self) -> &'static str {
@@ -46,30 +23,14 @@ impl Exporter for SeriesCsv {
             }
         };
         let mut w = csv::Writer::from_writer(w);
-        w.write_record(COLUMNS).map_err(encode)?;
-        for s in &report.analysis.series {
-            for p in &s.points {
-                w.write_record([
-                    s.key.task.as_str(),
-                    &s.key.family,
-                    &s.key.metric,
-                    s.key.shots.as_deref().unwrap_or(""),
-                    s.kind.as_str(),
-                    &s.name,
-                    &p.model,
-                    &p.params.to_string(),
-                    &p.value.to_string(),
-                    &p.implied_subtask_rate.map(|r| r.to_string()).unwrap_or_default(),
-                    if s.higher_is_better { "true" } else { "false" },
-                    &opt(p.n),
-                    &opt(p.ci.map(|c| c.0)),
-                    &opt(p.ci.map(|c| c.1)),
-                    &opt(p.se),
-                    &opt(p.detection_floor),
-                    &opt(p.below_floor()),
-                ])
-                .map_err(encode)?;
+        w.write_record(COLUMNS.iter().map(|c| c.name)).map_err(encode)?;
+        let mut record = csv::StringRecord::with_capacity(256, COLUMNS.len());
+        for row in rows(report) {
+            record.clear();
+            for c in &COLUMNS {
+                record.push_field(&c.text(&row));
             }
+            w.write_record(&record).map_err(encode)?;
         }
         w.flush()
     }

@@ -1,6 +1,6 @@
 //! Export: the last pipeline stage for data. One [`Exporter`] per file format, each
-//! streaming a [`Report`] into a writer; [`write_atomically_with`] puts the stream on
-//! disk so that a failed run never leaves a half-written file.
+//! streaming a [`Report`] into a writer; [`files::write_atomically_with`] puts the stream
+//! on disk so that a failed run never leaves a half-written file.
 
 pub mod backtest;
 mod csv;
@@ -8,6 +8,7 @@ pub mod digest;
 pub mod html;
 mod json;
 mod parquet;
+mod rows;
 pub mod terminal;
 
 use std::io::Write;
@@ -17,16 +18,13 @@ pub use self::csv::SeriesCsv;
 pub use self::json::{SummaryJson, SCHEMA_VERSION};
 pub use self::parquet::SeriesParquet;
 
+use crate::files::{self, FileError};
 use crate::report::Report;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("cannot write {path}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] FileError),
     #[error("cannot encode {file}: {message}")]
     Encode { file: &'static str, message: String },
 }
@@ -50,7 +48,7 @@ pub(crate) fn encode_error(file: &'static str, message: impl ToString) -> std::i
 fn unwrap_encode(e: std::io::Error, path: &str) -> ExportError {
     match e.get_ref().and_then(|inner| inner.downcast_ref::<ExportError>()) {
         Some(ExportError::Encode { file, message }) => ExportError::Encode { file, message: message.clone() },
-        _ => ExportError::Io { path: path.to_string(), source: e },
+        _ => ExportError::Write(FileError::Write { path: path.to_string(), source: e }),
     }
 }
 
@@ -66,40 +64,13 @@ pub fn export_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, ExportErr
         .map(|e| {
             let path = dir.join(e.file_name());
             // Streamed: a large report's files are never held in memory whole.
-            write_atomically_with(&path, |w| e.write(report, w)).map_err(|err| match err {
-                ExportError::Io { path, source } => unwrap_encode(source, &path),
-                other => other,
+            files::write_atomically_with(&path, |w| e.write(report, w)).map_err(|err| match err {
+                FileError::Write { path, source } => unwrap_encode(source, &path),
+                other => ExportError::Write(other),
             })?;
             Ok(path)
         })
         .collect()
-}
-
-/// Writes to a temporary file beside `path`, then renames it into place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
-    write_atomically_with(path, |w| w.write_all(bytes))
-}
-
-/// Streams `write` into a temporary file beside `path` and renames it into place, so an
-/// interrupted or failed run never leaves a half-written file under the final name.
-pub fn write_atomically_with(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), ExportError> {
-    let io = |source| ExportError::Io { path: path.display().to_string(), source };
-    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        write(&mut f)?;
-        let f = f.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
 }
 
 #[cfg(test)]
@@ -111,19 +82,22 @@ mod tests {
         let encode = unwrap_encode(encode_error("summary.json", "NaN is not JSON"), "out/summary.json");
         assert_eq!(encode.to_string(), "cannot encode summary.json: NaN is not JSON");
         let io = unwrap_encode(std::io::Error::other("disk full"), "out/summary.json");
-        assert!(matches!(&io, ExportError::Io { path, .. } if path == "out/summary.json"), "{io:?}");
+        assert!(
+            matches!(&io, ExportError::Write(FileError::Write { path, .. }) if path == "out/summary.json"),
+            "{io:?}"
+        );
     }
 
     #[test]
     fn a_failed_export_leaves_no_file_behind() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("failing.txt");
-        let result = write_atomically_with(&path, |w| {
+        let result = files::write_atomically_with(&path, |w| {
             w.write_all(b"half a file")?;
             Err(encode_error("failing.txt", "gave up"))
         });
         let err = match result {
-            Err(ExportError::Io { path, source }) => unwrap_encode(source, &path),
+            Err(FileError::Write { path, source }) => unwrap_encode(source, &path),
             other => panic!("expected a failure, got {other:?}"),
         };
         assert_eq!(err.to_string(), "cannot encode failing.txt: gave up");

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::analyze::AnalyzeOptions;
 use crate::compose::Operator;
+use crate::files;
 use crate::ingest::IngestOptions;
 use crate::render::{self, Figure, ImageFormat};
 use crate::report::Report;
@@ -157,12 +158,11 @@ pub fn run(config: &FiguresConfig, out: &mut dyn std::io::Write) -> anyhow::Resu
         writeln!(out, "{} files match {}", files.len(), path.display())?;
         return Ok(());
     }
-    std::fs::create_dir_all(&config.out)
-        .with_context(|| format!("cannot create {}", config.out.display()))?;
+    files::create_dir(&config.out)?;
     for (name, bytes) in &files {
-        crate::export::write_atomically(&config.out.join(name), bytes)?;
+        files::write_atomically(&config.out.join(name), bytes)?;
     }
-    crate::export::write_atomically(&config.out.join(MANIFEST), fresh.as_bytes())?;
+    files::write_atomically(&config.out.join(MANIFEST), fresh.as_bytes())?;
     writeln!(out, "wrote {} figure files and {MANIFEST} to {}", files.len(), config.out.display())?;
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Render: the last pipeline stage for pictures. Builds a [`Figure`] per chart from the
-//! report and encodes it as PNG or SVG with plotters (`chart.rs` draws, `svg_text.rs`
+//! report and encodes it as PNG or SVG with plotters (`chart/` draws, `svg_text.rs`
 //! turns SVG text into glyph outlines).
 //!
 //! Charts per group (task × family × metric × shots), in `group.rs`:
@@ -37,7 +37,7 @@ pub use chart::{draw, Figure, Heatmap, Label, Line, Panel, RefLine, Scale, Shape
 
 use crate::analyze::Series;
 use crate::compose::Group;
-use crate::export::write_atomically;
+use crate::files::write_atomically;
 use crate::report::Report;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +45,7 @@ pub enum RenderError {
     #[error("cannot draw chart {name}: {message}")]
     Draw { name: String, message: String },
     #[error(transparent)]
-    Write(#[from] crate::export::ExportError),
+    Write(#[from] crate::files::FileError),
 }
 
 /// The image formats charts can be written in.

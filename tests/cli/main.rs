@@ -197,6 +197,52 @@ fn seed_end_to_end() {
     }
 }
 
+/// `series.parquet` holds the rows of `series.csv`, column by column, with typed columns
+/// (a column shifted or mistyped in one file and not the other fails here).
+#[test]
+fn series_parquet_reads_back_as_series_csv() {
+    use polars::prelude::*;
+    let wd = Workdir::new();
+    // Shots, intervals, floors and implied rates: every column has values somewhere.
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/gpt3_arithmetic.csv");
+    wd.analyze(&input).args(["--n", "1000", "--no-charts", "-q"]).assert().success();
+
+    let csv_bytes = wd.read_out("series.csv");
+    let mut csv = csv::Reader::from_reader(csv_bytes.as_slice());
+    let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_string).collect();
+    let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let parquet = ParquetReader::new(std::fs::File::open(wd.out().join("series.parquet")).unwrap())
+        .finish()
+        .expect("series.parquet reads back");
+
+    let names: Vec<String> = parquet.get_column_names().iter().map(|n| n.to_string()).collect();
+    assert_eq!(names, header, "the same columns in the same order");
+    assert_eq!(parquet.height(), records.len(), "the same rows");
+    let dtypes: Vec<String> = parquet.dtypes().iter().map(|t| t.to_string()).collect();
+    let expected = [
+        "str", "str", "str", "str", "str", "str", "str", "f64", "f64", "f64", "bool", "u64", "f64", "f64",
+        "f64", "f64", "bool",
+    ];
+    assert_eq!(dtypes, expected, "typed columns");
+    for (c, name) in header.iter().enumerate() {
+        let column = parquet.column(name).unwrap().as_materialized_series();
+        assert!(records.iter().any(|r| !r[c].is_empty()), "{name} has values");
+        for (r, record) in records.iter().enumerate() {
+            // As series.csv writes it: shortest round-trip numbers, empty when missing.
+            let text = match column.get(r).unwrap() {
+                AnyValue::Null => String::new(),
+                AnyValue::String(s) => s.to_string(),
+                AnyValue::StringOwned(s) => s.to_string(),
+                AnyValue::Float64(v) => v.to_string(),
+                AnyValue::UInt64(v) => v.to_string(),
+                AnyValue::Boolean(v) => v.to_string(),
+                other => panic!("{name}: unexpected value {other:?}"),
+            };
+            assert_eq!(text, record[c], "{name}, row {r}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // B. Determinism
 // ---------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 
 use super::digest::{outcome_name, verdict_of, Digest};
 use super::terminal::{fmt_scale, gain_text, group_label};
-use super::{write_atomically_with, ExportError};
+use super::ExportError;
+use crate::files::write_atomically_with;
 use crate::render::{ChartIndex, ChartSelection};
 use crate::report::Report;
 use crate::units::fmt_percent;
