@@ -7,6 +7,7 @@
 //! `tests/reference/emergence_reference.txt`.
 
 mod artefact;
+mod backtest;
 mod bad_inputs;
 mod formats;
 mod metadata;

@@ -168,8 +168,14 @@ pub fn track_of(s: &Series, g: &Group, o: &AnalyzeOptions) -> Result<Track, Unus
     if tied_largest {
         return Err(Unusable::TiedLargest);
     }
+    // Compounds are made of their group's subtasks: they share a prior only with other
+    // compounds of the family, never with the series they are made of.
+    let pool = match s.kind {
+        super::SeriesKind::Compound => format!("{} (compounds)", s.key.family),
+        _ => s.key.family.clone(),
+    };
     Ok(Track {
-        pool: s.key.family.clone(),
+        pool,
         x,
         y,
         n,

@@ -1,0 +1,154 @@
+//! `emerge backtest` and `--predict-at`. The persistence and linear predictions are checked
+//! against `tests/reference/backtest_reference.py`, an independent standard-library
+//! implementation of the protocol (its outputs are `tests/reference/backtest_reference_*.csv`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::util::{data, seed, Workdir};
+
+/// (reference file stem, input path relative to the repository).
+const REFERENCE_INPUTS: [(&str, &str); 9] = [
+    ("backtest_cases", "tests/data/backtest_cases.csv"),
+    ("seed_example", "datasets/seed_example.csv"),
+    ("mirage_toy_model", "datasets/mirage_toy_model.csv"),
+    ("gpt3_arithmetic", "datasets/gpt3_arithmetic.csv"),
+    ("flan_bbh_subtasks_by_size", "datasets/flan_bbh_subtasks_by_size.csv"),
+    ("mmlu_multifamily_by_size", "datasets/mmlu_multifamily_by_size.csv"),
+    ("wei2022_cot_arithmetic_reasoning_by_size", "datasets/wei2022_cot_arithmetic_reasoning_by_size.csv"),
+    ("obsscaling_base_llm", "datasets/obsscaling/obsscaling_base_llm.csv"),
+    ("obsscaling_leaderboard_v2", "datasets/obsscaling/obsscaling_leaderboard_v2.csv"),
+];
+
+type Key = (String, String, String, String, String, String, String);
+
+/// (predicted, observed) by (task, family, metric, shots, series, horizon, method), for
+/// the persistence and linear rows of a CSV with those columns.
+fn baseline_rows(csv_text: &[u8]) -> BTreeMap<Key, (f64, f64)> {
+    let mut reader = csv::Reader::from_reader(csv_text);
+    let headers = reader.headers().expect("a header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
+    let cols = ["task", "family", "metric", "shots", "series", "horizon", "method"].map(col);
+    let (predicted, observed) = (col("predicted"), col("observed"));
+    let mut out = BTreeMap::new();
+    for record in reader.records() {
+        let r = record.expect("a CSV record");
+        if !matches!(&r[cols[6]], "persistence" | "linear") {
+            continue;
+        }
+        let key = cols.map(|c| r[c].to_string());
+        let key = (key[0].clone(), key[1].clone(), key[2].clone(), key[3].clone(), key[4].clone(), key[5].clone(), key[6].clone());
+        let num = |i: usize| r[i].parse::<f64>().unwrap_or_else(|_| panic!("a number in {r:?}"));
+        assert!(out.insert(key, (num(predicted), num(observed))).is_none(), "duplicate row {r:?}");
+    }
+    out
+}
+
+fn backtest(w: &Workdir, input: impl AsRef<std::ffi::OsStr>) -> Value {
+    w.emerge().arg("backtest").arg(input).arg("--out").arg(w.out()).arg("-q").assert().success();
+    serde_json::from_slice(&w.read_out("backtest.json")).expect("backtest.json is JSON")
+}
+
+/// Every persistence and linear prediction equals the reference script's, on every input it
+/// was run on, and no series is evaluated by one and not the other.
+#[test]
+fn baselines_match_the_independent_reference() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (stem, input) in REFERENCE_INPUTS {
+        let w = Workdir::new();
+        backtest(&w, root.join(input));
+        let ours = baseline_rows(&w.read_out("backtest_series.csv"));
+        let reference_path = root.join(format!("tests/reference/backtest_reference_{stem}.csv"));
+        let theirs = baseline_rows(&std::fs::read(&reference_path).expect("reference CSV"));
+        assert_eq!(
+            ours.keys().collect::<Vec<_>>(),
+            theirs.keys().collect::<Vec<_>>(),
+            "{input}: the series and horizons back-tested differ from the reference"
+        );
+        for (key, (p, o)) in &theirs {
+            let (q, v) = ours[key];
+            assert!((p - q).abs() <= 1e-12, "{input} {key:?}: predicted {q}, reference {p}");
+            assert_eq!(*o, v, "{input} {key:?}: observed");
+        }
+    }
+}
+
+/// The constructed cases: each exclusion reason once, in the reference's order of checks,
+/// and the MAE of persistence (22.5 and 55 points) as the reference prints it.
+#[test]
+fn exclusions_and_summary_match_the_reference() {
+    let w = Workdir::new();
+    let b = backtest(&w, data("backtest_cases.csv"));
+    let mut reasons: Vec<(String, String)> = b["excluded"]
+        .as_array()
+        .expect("excluded")
+        .iter()
+        .map(|e| (e["family"].as_str().unwrap_or("").to_string(), e["reason"].as_str().unwrap_or("").to_string()))
+        .collect();
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        [("g", "constant"), ("h", "two models at the largest size"), ("s", "too short")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let mae = |h: usize, method: &str| -> f64 {
+        let horizon = b["horizons"].as_array().expect("horizons").iter().find(|x| x["horizon"] == h).expect("horizon");
+        let m = horizon["methods"].as_array().expect("methods").iter().find(|m| m["method"] == method).expect("method");
+        m["mae"].as_f64().expect("mae")
+    };
+    assert!((mae(1, "persistence") - 22.5).abs() < 1e-9);
+    assert!((mae(2, "persistence") - 55.0).abs() < 1e-9);
+    assert!((mae(1, "linear") - 16.25).abs() < 1e-9);
+}
+
+/// Same input and seed: the same bytes in every file.
+#[test]
+fn backtest_is_deterministic() {
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/obsscaling/obsscaling_base_llm.csv");
+    let (a, b) = (Workdir::new(), Workdir::new());
+    backtest(&a, &input);
+    backtest(&b, &input);
+    for f in ["backtest.json", "backtest_series.csv", "backtest_errors.png"] {
+        assert_eq!(a.read_out(f), b.read_out(f), "{f} differs between runs");
+    }
+}
+
+/// The seed example's subtasks rise 4 points per decade, exactly, from 10M to 1T: the
+/// trend's level at 1T is 0.60 and every slope is 0.04, so there is nothing to pool; too few
+/// series to choose settings from the data, so the default damping 0.5 applies: at 10T,
+/// 0.60 + 0.5 · 0.04 · 1 = 0.62, inside its interval and inside [0, 1].
+#[test]
+fn predict_at_extends_the_seed_example() {
+    let w = Workdir::new();
+    w.analyze(seed()).args(["--predict-at", "10T", "--predict-at", "1e15", "-q", "--charts", "none"]).assert().success();
+    let summary = w.summary();
+    let s = summary["series"].as_array().expect("series").iter().find(|s| s["name"] == "subtask 1").expect("subtask 1");
+    let p = s["predictions"].as_array().expect("predictions");
+    assert_eq!(p.len(), 2);
+    assert_eq!(p[0]["params"], 1e13);
+    assert_eq!(p[0]["method"], "emerge");
+    assert!((p[0]["value"].as_f64().expect("value") - 0.62).abs() < 1e-9, "{p:?}");
+    assert!((p[0]["decades_beyond"].as_f64().expect("decades") - 1.0).abs() < 1e-9);
+    for q in p {
+        let v = q["value"].as_f64().expect("value");
+        let lo = q["interval"][0].as_f64().expect("low");
+        let hi = q["interval"][1].as_f64().expect("high");
+        assert!((0.0..=1.0).contains(&lo) && lo <= v && v <= hi && hi <= 1.0, "{q}");
+    }
+    assert_eq!(summary["options"]["predict_at"], serde_json::json!([1e13, 1e15]));
+    assert!(summary["predictions"]["interval"].is_string());
+    // Without the flag, no predictions anywhere.
+    let w = Workdir::new();
+    w.analyze(seed()).args(["-q", "--charts", "none"]).assert().success();
+    assert!(w.summary()["series"][0].get("predictions").is_none());
+}
+
+#[test]
+fn predict_at_rejects_a_size_that_is_not_positive() {
+    let w = Workdir::new();
+    for bad in ["0", "-5B", "abc"] {
+        w.analyze(seed()).args(["--predict-at", bad]).assert().code(2);
+    }
+}
