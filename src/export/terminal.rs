@@ -25,6 +25,26 @@ pub(crate) fn fmt_point(p: &Point, is_rate: bool) -> String {
     }
 }
 
+/// Whether a forecast `decades` beyond the largest model is within what a back-test of this
+/// series can check: its two largest models hidden, the largest predicted from the rest
+/// (`emerge backtest`, horizon 2), reaches from the third-largest size to the largest.
+fn backtest_reach(s: &Series, options: &crate::analyze::AnalyzeOptions, decades: f64) -> String {
+    let mut xs: Vec<f64> = s.xs(options.x_axis).into_iter().flatten().collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let m = xs.len();
+    let reach = match m {
+        0..=3 => return "; too few sizes to back-test".into(),
+        4 => xs[3] - xs[2],
+        _ => xs[m - 1] - xs[m - 3],
+    };
+    if decades <= reach {
+        format!(" (within the {reach:.1} decades a back-test of this series checks)")
+    } else {
+        format!(" (a back-test of this series checks {reach:.1} decades at most; this is extrapolation)")
+    }
+}
+
 /// A position on the fitted scale, as a parameter count or a FLOP count.
 pub(crate) fn fmt_scale(x: f64, axis: XAxis) -> String {
     let v = 10f64.powf(x);
@@ -361,7 +381,7 @@ pub(crate) fn model_lines(report: &Report, s: &Series) -> Vec<String> {
                 };
                 let extrapolation = f
                     .extrapolation_decades
-                    .map(|d| format!(", {d:.1} decades beyond the largest model"))
+                    .map(|d| format!(", {d:.1} decades beyond the largest model{}", backtest_reach(s, options, d)))
                     .unwrap_or_default();
                 format!(
                     "reaches {} at {}{interval}{extrapolation}",
