@@ -32,7 +32,9 @@ Examples:
 
   emerge analyze mirage.csv --pair exact_match=edit_distance --n 300
 
-  emerge analyze datasets/mmlu_multifamily_by_size.csv --charts all --full --out mmlu/";
+  emerge analyze datasets/mmlu_multifamily_by_size.csv --charts all --full --out mmlu/
+
+  emerge analyze datasets/seed_example.csv --predict-at 10T --predict-at 100T --out seed-predict/";
 
 /// Shown at the end of `emerge power --help`.
 const POWER_EXAMPLES: &str = "\

@@ -33,7 +33,8 @@ pub fn run(config: &BacktestConfig, out: &mut dyn Write) -> anyhow::Result<()> {
     let result =
         backtest::backtest(candidates, TrendSettings::default(), config.stats.confidence, config.stats.seed);
 
-    let context = export::backtest::Context { input: &config.input, dataset: &dataset, options: &config.stats };
+    let context =
+        export::backtest::Context { input: &config.input, dataset: &dataset, options: &config.stats };
     let mut written = export::backtest::write_all(&result, &context, &config.out_dir)?;
     written.extend(crate::render::backtest::draw(&result, &config.out_dir, &config.chart_formats)?);
     if !config.quiet {

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::ExportError;
-use crate::files::write_atomically_with;
 use crate::analyze::forecast::backtest::{Backtest, Method, HORIZONS};
 use crate::analyze::forecast::scoring::{Comparison, Summary};
 use crate::analyze::AnalyzeOptions;
+use crate::files::write_atomically_with;
 use crate::ingest::Dataset;
 
 /// Bumped only when a field changes meaning or disappears.
@@ -202,7 +202,11 @@ pub fn write_table(out: &mut dyn Write, b: &Backtest, c: &Context) -> std::io::R
         let rows: Vec<&Summary> = b.summaries.iter().filter(|s| s.horizon == h).collect();
         let Some(first) = rows.first() else { continue };
         writeln!(out, "\nhorizon {h} ({}): {} series", horizon_label(h), first.predicted + first.failed)?;
-        writeln!(out, "  {:<12} {:>7} {:>7} {:>9} {:>7} {:>9}", "method", "MAE", "median", "coverage", "width", "predicted")?;
+        writeln!(
+            out,
+            "  {:<12} {:>7} {:>7} {:>9} {:>7} {:>9}",
+            "method", "MAE", "median", "coverage", "width", "predicted"
+        )?;
         for s in rows {
             let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
             writeln!(
@@ -252,4 +256,3 @@ fn comparison_line(k: &Comparison) -> String {
         k.pairs
     )
 }
-

@@ -219,12 +219,15 @@ fn forecast(f: &Forecast) -> Value {
 
 fn prediction(p: &SizePrediction) -> Value {
     let mut out = json!({ p.axis: p.size });
-    merge(&mut out, json!({
-        "value": p.value,
-        "interval": pair(p.interval),
-        "method": p.method,
-        "decades_beyond": p.decades_beyond,
-    }));
+    merge(
+        &mut out,
+        json!({
+            "value": p.value,
+            "interval": pair(p.interval),
+            "method": p.method,
+            "decades_beyond": p.decades_beyond,
+        }),
+    );
     out
 }
 

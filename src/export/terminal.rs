@@ -381,7 +381,9 @@ pub(crate) fn model_lines(report: &Report, s: &Series) -> Vec<String> {
                 };
                 let extrapolation = f
                     .extrapolation_decades
-                    .map(|d| format!(", {d:.1} decades beyond the largest model{}", backtest_reach(s, options, d)))
+                    .map(|d| {
+                        format!(", {d:.1} decades beyond the largest model{}", backtest_reach(s, options, d))
+                    })
                     .unwrap_or_default();
                 format!(
                     "reaches {} at {}{interval}{extrapolation}",

@@ -39,7 +39,15 @@ fn baseline_rows(csv_text: &[u8]) -> BTreeMap<Key, (f64, f64)> {
             continue;
         }
         let key = cols.map(|c| r[c].to_string());
-        let key = (key[0].clone(), key[1].clone(), key[2].clone(), key[3].clone(), key[4].clone(), key[5].clone(), key[6].clone());
+        let key = (
+            key[0].clone(),
+            key[1].clone(),
+            key[2].clone(),
+            key[3].clone(),
+            key[4].clone(),
+            key[5].clone(),
+            key[6].clone(),
+        );
         let num = |i: usize| r[i].parse::<f64>().unwrap_or_else(|_| panic!("a number in {r:?}"));
         assert!(out.insert(key, (num(predicted), num(observed))).is_none(), "duplicate row {r:?}");
     }
@@ -85,7 +93,9 @@ fn exclusions_and_summary_match_the_reference() {
         .as_array()
         .expect("excluded")
         .iter()
-        .map(|e| (e["family"].as_str().unwrap_or("").to_string(), e["reason"].as_str().unwrap_or("").to_string()))
+        .map(|e| {
+            (e["family"].as_str().unwrap_or("").to_string(), e["reason"].as_str().unwrap_or("").to_string())
+        })
         .collect();
     reasons.sort();
     assert_eq!(
@@ -94,8 +104,14 @@ fn exclusions_and_summary_match_the_reference() {
             .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     let mae = |h: usize, method: &str| -> f64 {
-        let horizon = b["horizons"].as_array().expect("horizons").iter().find(|x| x["horizon"] == h).expect("horizon");
-        let m = horizon["methods"].as_array().expect("methods").iter().find(|m| m["method"] == method).expect("method");
+        let horizon =
+            b["horizons"].as_array().expect("horizons").iter().find(|x| x["horizon"] == h).expect("horizon");
+        let m = horizon["methods"]
+            .as_array()
+            .expect("methods")
+            .iter()
+            .find(|m| m["method"] == method)
+            .expect("method");
         m["mae"].as_f64().expect("mae")
     };
     assert!((mae(1, "persistence") - 22.5).abs() < 1e-9);
@@ -122,9 +138,17 @@ fn backtest_is_deterministic() {
 #[test]
 fn predict_at_extends_the_seed_example() {
     let w = Workdir::new();
-    w.analyze(seed()).args(["--predict-at", "10T", "--predict-at", "1e15", "-q", "--charts", "none"]).assert().success();
+    w.analyze(seed())
+        .args(["--predict-at", "10T", "--predict-at", "1e15", "-q", "--charts", "none"])
+        .assert()
+        .success();
     let summary = w.summary();
-    let s = summary["series"].as_array().expect("series").iter().find(|s| s["name"] == "subtask 1").expect("subtask 1");
+    let s = summary["series"]
+        .as_array()
+        .expect("series")
+        .iter()
+        .find(|s| s["name"] == "subtask 1")
+        .expect("subtask 1");
     let p = s["predictions"].as_array().expect("predictions");
     assert_eq!(p.len(), 2);
     assert_eq!(p[0]["params"], 1e13);

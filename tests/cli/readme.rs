@@ -85,7 +85,7 @@ fn every_emerge_analyze_example_runs() {
     let examples: Vec<String> = commands(&readme())
         .into_iter()
         .filter(|c| {
-            ["emerge analyze ", "emerge power ", "emerge simulate ", "emerge figures"]
+            ["emerge analyze ", "emerge backtest ", "emerge power ", "emerge simulate ", "emerge figures"]
                 .iter()
                 .any(|p| c.starts_with(p))
                 && !c.contains("bad.csv")
@@ -101,7 +101,7 @@ fn every_emerge_analyze_example_runs() {
 
 #[test]
 fn help_examples_appear_in_the_readme() {
-    for command in ["analyze", "power", "simulate", "figures"] {
+    for command in ["analyze", "backtest", "power", "simulate", "figures"] {
         help_examples_of(command);
     }
 }

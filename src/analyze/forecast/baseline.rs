@@ -40,8 +40,12 @@ pub fn linear(t: &Track, x: f64, level: f64) -> Option<Prediction> {
 /// and its prediction interval for a score on as many items as the largest model's. None
 /// when the fit fails or is not converged.
 pub fn logistic(t: &Track, x: f64, level: f64) -> Option<Prediction> {
-    let spec =
-        FitSpec { kind: ModelKind::Logistic, floor: t.floor, higher_is_better: t.higher_is_better, is_rate: t.is_rate };
+    let spec = FitSpec {
+        kind: ModelKind::Logistic,
+        floor: t.floor,
+        higher_is_better: t.higher_is_better,
+        is_rate: t.is_rate,
+    };
     let n: Option<Vec<f64>> = t.n.iter().copied().collect();
     let obs = Observations { x: &t.x, y: &t.y, n: n.as_deref() };
     let curve = fit::fit_observations(&spec, &obs).ok().filter(|c| c.converged)?;

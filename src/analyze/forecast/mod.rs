@@ -228,7 +228,14 @@ pub fn add_predictions(a: &mut Analysis) {
                     Some(p) => (p, "emerge"),
                     None => (baseline::persistence(t)?, "persistence"),
                 };
-                Some(SizePrediction { axis, size, value: p.value, interval: p.interval, method, decades_beyond })
+                Some(SizePrediction {
+                    axis,
+                    size,
+                    value: p.value,
+                    interval: p.interval,
+                    method,
+                    decades_beyond,
+                })
             })
             .collect();
     }
@@ -241,7 +248,8 @@ mod tests {
 
     #[test]
     fn merging_sizes_averages_scores_and_sums_items() {
-        let pts = [(Some(9.0), 0.5, Some(100.0)), (Some(8.0), 0.2, Some(50.0)), (Some(9.0), 0.7, Some(100.0))];
+        let pts =
+            [(Some(9.0), 0.5, Some(100.0)), (Some(8.0), 0.2, Some(50.0)), (Some(9.0), 0.7, Some(100.0))];
         let (x, y, n, tied) = merge_sizes(&pts).expect("all have x");
         assert_eq!(x, vec![8.0, 9.0]);
         assert_eq!(y, vec![0.2, 0.6]);

@@ -148,7 +148,11 @@ fn comparison(
         pairs,
         clusters: sums.len(),
         mae_difference: total / pairs as f64,
-        ci: cluster_bootstrap(&sums, seed ^ ((horizon as u64) << 8 | method as u64) << 4 | baseline as u64, level),
+        ci: cluster_bootstrap(
+            &sums,
+            seed ^ ((horizon as u64) << 8 | method as u64) << 4 | baseline as u64,
+            level,
+        ),
         win_rate: wins / pairs as f64,
     })
 }

@@ -159,7 +159,8 @@ const MIN_VARIANCE: f64 = 1e-10;
 fn local(t: &Track, settings: &TrendSettings, extra: f64) -> Local {
     let w = window(t, settings);
     let p = window_rate(t, w.clone());
-    let weights: Vec<f64> = w.clone().map(|i| 1.0 / (binomial_var(p, t.n[i]) + extra).max(MIN_VARIANCE)).collect();
+    let weights: Vec<f64> =
+        w.clone().map(|i| 1.0 / (binomial_var(p, t.n[i]) + extra).max(MIN_VARIANCE)).collect();
     let sum_w: f64 = weights.iter().sum();
     let x_bar = w.clone().zip(&weights).map(|(i, wt)| wt * t.x[i]).sum::<f64>() / sum_w;
     let y_bar = w.clone().zip(&weights).map(|(i, wt)| wt * t.y[i]).sum::<f64>() / sum_w;
@@ -245,7 +246,10 @@ impl TrendModel {
         let lever = l.x_last - l.x_bar + reach;
         let value = l.y_bar + slope * lever;
         let new_obs = binomial_var(t.clamp(value), l.n_last) + prior.extra;
-        let se = (1.0 / l.sum_w + lever * lever * slope_var + new_obs).sqrt();
+        // The damping is a judgement, not an estimate: the undamped path counts as one
+        // standard error away.
+        let damping_var = (slope * (ahead.max(0.0) - reach.max(0.0))).powi(2);
+        let se = (1.0 / l.sum_w + lever * lever * slope_var + new_obs + damping_var).sqrt();
         (value.is_finite() && se.is_finite()).then_some((value, se))
     }
 }
@@ -271,7 +275,9 @@ impl Forecaster {
         let mut best = (base, inner(base));
         let mut selected = false;
         if best.1.len() >= MIN_SELECTION_RESIDUALS {
-            let mae = |r: &[super::conformal::InnerResidual]| r.iter().map(|r| r.error).sum::<f64>() / r.len() as f64;
+            let mae = |r: &[super::conformal::InnerResidual]| {
+                r.iter().map(|r| r.error).sum::<f64>() / r.len() as f64
+            };
             let mut best_mae = mae(&best.1);
             for window in WINDOWS {
                 for damping in DAMPINGS {
@@ -303,7 +309,10 @@ impl Forecaster {
     pub fn predict(&self, t: &Track, x: f64) -> Option<Prediction> {
         let (value, se) = self.model.point(t, x)?;
         let half = self.calibration.quantile * se;
-        Some(Prediction { value: t.clamp(value), interval: Some(t.clamp_interval((value - half, value + half))) })
+        Some(Prediction {
+            value: t.clamp(value),
+            interval: Some(t.clamp_interval((value - half, value + half))),
+        })
     }
 }
 
@@ -327,7 +336,8 @@ mod tests {
     /// variance; the forecast is the line itself.
     #[test]
     fn straight_lines_are_extended() {
-        let ts: Vec<Track> = (0..6).map(|i| track("f", &[0.1, 0.2, 0.3, 0.4].map(|v| v + 0.01 * i as f64), None)).collect();
+        let ts: Vec<Track> =
+            (0..6).map(|i| track("f", &[0.1, 0.2, 0.3, 0.4].map(|v| v + 0.01 * i as f64), None)).collect();
         let refs: Vec<&Track> = ts.iter().collect();
         let m = TrendModel::fit(&refs, TrendSettings::default());
         let (v, _) = m.point(&ts[0], 12.0).expect("forecast");
@@ -339,7 +349,15 @@ mod tests {
     /// (fixed mean 1, Q = 2, C = 1, τ² = (2 − 1)/1 = 1); each shrinks halfway to the mean.
     #[test]
     fn dersimonian_laird_by_hand() {
-        let l = |slope| Local { x_bar: 0.0, y_bar: 0.0, x_last: 0.0, sum_w: 1.0, slope, slope_var: 1.0, n_last: None };
+        let l = |slope| Local {
+            x_bar: 0.0,
+            y_bar: 0.0,
+            x_last: 0.0,
+            sum_w: 1.0,
+            slope,
+            slope_var: 1.0,
+            n_last: None,
+        };
         let p = pool_slopes(&[l(0.0), l(2.0)], 0.0);
         assert!((p.tau2 - 1.0).abs() < 1e-12);
         assert!((p.mean - 1.0).abs() < 1e-12);
@@ -350,7 +368,8 @@ mod tests {
     /// Its forecast follows the family's flat slope more than its own.
     #[test]
     fn a_noisy_slope_is_pulled_toward_the_family() {
-        let mut ts: Vec<Track> = (0..8).map(|i| track("f", &[0.25, 0.24 + 0.002 * i as f64, 0.26, 0.25], Some(200.0))).collect();
+        let mut ts: Vec<Track> =
+            (0..8).map(|i| track("f", &[0.25, 0.24 + 0.002 * i as f64, 0.26, 0.25], Some(200.0))).collect();
         ts.push(track("f", &[0.25, 0.24, 0.25, 0.33], Some(200.0)));
         let refs: Vec<&Track> = ts.iter().collect();
         let m = TrendModel::fit(&refs, TrendSettings::default());
