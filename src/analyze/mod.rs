@@ -165,7 +165,7 @@ pub struct Analysis {
     pub independence: Vec<independence::IndependenceCheck>,
     pub options: AnalyzeOptions,
     /// How `--predict-at`'s intervals were calibrated, when it was given.
-    pub prediction_calibration: Option<forecast::Calibration>,
+    pub prediction_calibration: Option<forecast::Calibrations>,
 }
 
 impl Analysis {

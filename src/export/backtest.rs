@@ -52,13 +52,8 @@ fn summary(b: &Backtest, c: &Context) -> Value {
         .iter()
         .map(|&h| {
             let series = b.outcome.rows.iter().filter(|r| r.horizon == h && r.method == Method::Persistence).count();
-            let calibration = b.outcome.calibrations.iter().find(|k| k.horizon == h).map(|k| {
-                json!({
-                    "interval": k.calibration.method(),
-                    "quantile": k.calibration.quantile,
-                    "backtest_residuals": k.calibration.residuals,
-                })
-            });
+            let calibration =
+                b.outcome.calibrations.iter().find(|k| k.horizon == h).map(|k| super::json::calibration(&k.calibration));
             json!({
                 "horizon": h,
                 "label": horizon_label(h),

@@ -11,7 +11,7 @@ use crate::analyze::breaks::BeyondTest;
 use crate::analyze::composition::CompositionQuestion;
 use crate::analyze::dependence::DependenceQuestion;
 use crate::analyze::fit::{FittedCurve, HoldoutCheck};
-use crate::analyze::forecast::{Calibration, SizePrediction};
+use crate::analyze::forecast::{Calibrations, SizePrediction};
 use crate::analyze::jumps::{JumpQuestion, SeriesJump};
 use crate::analyze::{
     AnalyzeOptions, ComposedReport, Crossing, FitReport, Forecast, Point, Series, SeriesKind, Verdict,
@@ -232,12 +232,21 @@ fn prediction(p: &SizePrediction) -> Value {
 }
 
 /// How `--predict-at`'s intervals were calibrated.
-fn prediction_calibration(c: &Calibration) -> Value {
+fn prediction_calibration(c: &Calibrations) -> Value {
+    let mut out = json!({ "method": "emerge" });
+    merge(&mut out, calibration(c));
+    out
+}
+
+/// The pooled quantile and each horizon's (what `emerge backtest` also reports).
+pub(crate) fn calibration(c: &Calibrations) -> Value {
     json!({
-        "method": "emerge",
-        "interval": c.method(),
-        "quantile": c.quantile,
-        "backtest_residuals": c.residuals,
+        "interval": c.pooled.method(),
+        "quantile": c.pooled.quantile,
+        "backtest_residuals": c.pooled.residuals,
+        "horizons": c.by_horizon.iter().map(|(h, decades, k)| json!({
+            "horizon": h, "decades": decades, "quantile": k.quantile, "backtest_residuals": k.residuals,
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -102,10 +102,10 @@ impl Row {
 }
 
 /// The calibration of emerge's intervals at one horizon.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HorizonCalibration {
     pub horizon: usize,
-    pub calibration: super::Calibration,
+    pub calibration: super::Calibrations,
 }
 
 /// Every row, and why the other series were left out.
@@ -188,7 +188,7 @@ pub fn run(candidates: &[Candidate], settings: TrendSettings, level: f64) -> Out
             .collect();
         let train: Vec<&Track> = cut.iter().map(|(_, _, c)| c).collect();
         let forecaster = Forecaster::fit(&train, settings, level);
-        calibrations.push(HorizonCalibration { horizon: h, calibration: forecaster.calibration });
+        calibrations.push(HorizonCalibration { horizon: h, calibration: forecaster.calibration.clone() });
         let predicted: Vec<Vec<Row>> = {
             use rayon::prelude::*;
             cut.par_iter()

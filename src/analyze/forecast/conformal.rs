@@ -21,6 +21,9 @@ pub const CALIBRATION_HORIZONS: [usize; 2] = [1, 2];
 pub struct InnerResidual {
     pub error: f64,
     pub se: f64,
+    /// Sizes held back, and the decades from the largest size kept to the one predicted.
+    pub horizon: usize,
+    pub decades: f64,
 }
 
 /// Every track long enough, cut short by each of [`CALIBRATION_HORIZONS`] and predicted at
@@ -40,12 +43,56 @@ pub fn inner_backtest(tracks: &[&Track], settings: TrendSettings) -> Vec<InnerRe
             let at = full.len() - 1;
             if let Some((value, se)) = model.point(short, full.x[at]) {
                 if se > 0.0 {
-                    out.push(InnerResidual { error: (full.y[at] - full.clamp(value)).abs(), se });
+                    out.push(InnerResidual {
+                        error: (full.y[at] - full.clamp(value)).abs(),
+                        se,
+                        horizon: h,
+                        decades: full.x[at] - short.x[short.len() - 1],
+                    });
                 }
             }
         }
     }
     out
+}
+
+/// The interval quantiles per horizon, and over every horizon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibrations {
+    /// From every inner residual.
+    pub pooled: Calibration,
+    /// Per horizon with enough residuals for a conformal quantile: (horizon, median decades
+    /// ahead, calibration).
+    pub by_horizon: Vec<(usize, f64, Calibration)>,
+}
+
+impl Calibrations {
+    /// Quantiles from inner back-test residuals at `level`: one per horizon, so that a
+    /// forecast one step ahead is not calibrated by two-step errors, and one pooled.
+    pub fn of_residuals(residuals: &[InnerResidual], level: f64) -> Calibrations {
+        let score = |r: &InnerResidual| r.error / r.se;
+        let pooled = Calibration::from_scores(residuals.iter().map(score).collect(), level);
+        let by_horizon = CALIBRATION_HORIZONS
+            .iter()
+            .filter_map(|&h| {
+                let own: Vec<&InnerResidual> = residuals.iter().filter(|r| r.horizon == h).collect();
+                let c = Calibration::from_scores(own.iter().map(|r| score(r)).collect(), level);
+                let mut decades: Vec<f64> = own.iter().map(|r| r.decades).collect();
+                decades.sort_by(f64::total_cmp);
+                c.conformal.then(|| (h, decades[decades.len() / 2], c))
+            })
+            .collect();
+        Calibrations { pooled, by_horizon }
+    }
+
+    /// The calibration for a forecast `decades` beyond the largest model: that of the horizon
+    /// whose typical reach is nearest (beyond the longest, the longest's), else the pooled one.
+    pub fn for_decades(&self, decades: f64) -> &Calibration {
+        self.by_horizon
+            .iter()
+            .min_by(|a, b| (a.1 - decades).abs().total_cmp(&(b.1 - decades).abs()))
+            .map_or(&self.pooled, |(_, _, c)| c)
+    }
 }
 
 /// The interval quantile and how it was obtained.
@@ -66,12 +113,6 @@ impl Calibration {
         } else {
             "normal (uncalibrated: too few back-test residuals)"
         }
-    }
-
-    /// The quantile from `tracks` cut short by each of [`CALIBRATION_HORIZONS`].
-    pub fn of_tracks(tracks: &[&Track], settings: TrendSettings, level: f64) -> Calibration {
-        let scores = inner_backtest(tracks, settings).iter().map(|r| r.error / r.se).collect();
-        Calibration::from_scores(scores, level)
     }
 
     /// The conformal quantile of conformity scores at `level`.

@@ -16,7 +16,7 @@ pub mod trend;
 
 use std::collections::BTreeMap;
 
-pub use conformal::Calibration;
+pub use conformal::{Calibration, Calibrations};
 pub use trend::{Forecaster, TrendModel, TrendSettings};
 
 use super::{Analysis, AnalyzeOptions, Series};
@@ -65,9 +65,7 @@ impl Unusable {
 /// A series' points merged by size: models of one size become one point, their mean score
 /// on the sum of their items. Err when a point has no x. `tied_largest` reports whether
 /// the largest size held more than one model.
-pub fn merge_sizes(
-    points: &[(Option<f64>, f64, Option<f64>)],
-) -> Result<(Vec<f64>, Vec<f64>, Vec<Option<f64>>, bool), Unusable> {
+pub fn merge_sizes(points: &[(Option<f64>, f64, Option<f64>)]) -> Result<Merged, Unusable> {
     let mut by_x: BTreeMap<OrderedX, (f64, usize, Option<f64>)> = BTreeMap::new();
     for &(x, y, n) in points {
         let x = x.filter(|x| x.is_finite()).ok_or(Unusable::MissingX)?;
@@ -88,6 +86,9 @@ pub fn merge_sizes(
     }
     Ok((xs, ys, ns, tied_largest))
 }
+
+/// x, y and items per distinct size, and whether the largest size held several models.
+pub type Merged = (Vec<f64>, Vec<f64>, Vec<Option<f64>>, bool);
 
 /// A finite f64 ordered for use as a map key.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -16,7 +16,8 @@
 
 use std::collections::HashMap;
 
-use super::{Calibration, Prediction, Track};
+use super::conformal::Calibrations;
+use super::{Prediction, Track};
 
 /// Fewest points a series needs for a trend.
 pub const MIN_POINTS: usize = 3;
@@ -262,7 +263,7 @@ pub struct Forecaster {
     /// Whether the settings were chosen by the inner back-test (false: the defaults).
     pub selected: bool,
     pub model: TrendModel,
-    pub calibration: Calibration,
+    pub calibration: Calibrations,
 }
 
 impl Forecaster {
@@ -296,19 +297,19 @@ impl Forecaster {
             selected = true;
         }
         let (settings, residuals) = best;
-        let scores = residuals.iter().map(|r| r.error / r.se).collect();
         Forecaster {
             settings,
             selected,
             model: TrendModel::fit(tracks, settings),
-            calibration: Calibration::from_scores(scores, level),
+            calibration: Calibrations::of_residuals(&residuals, level),
         }
     }
 
     /// The forecast of a track at x, inside the metric's range, with its interval.
     pub fn predict(&self, t: &Track, x: f64) -> Option<Prediction> {
         let (value, se) = self.model.point(t, x)?;
-        let half = self.calibration.quantile * se;
+        let ahead = x - t.x[t.len() - 1];
+        let half = self.calibration.for_decades(ahead).quantile * se;
         Some(Prediction {
             value: t.clamp(value),
             interval: Some(t.clamp_interval((value - half, value + half))),
