@@ -340,9 +340,14 @@ mod tests {
         let ts: Vec<Track> =
             (0..6).map(|i| track("f", &[0.1, 0.2, 0.3, 0.4].map(|v| v + 0.01 * i as f64), None)).collect();
         let refs: Vec<&Track> = ts.iter().collect();
-        let m = TrendModel::fit(&refs, TrendSettings::default());
+        let undamped = TrendSettings { damping: 1.0, ..TrendSettings::default() };
+        let m = TrendModel::fit(&refs, undamped);
         let (v, _) = m.point(&ts[0], 12.0).expect("forecast");
         assert!((v - 0.5).abs() < 1e-9, "{v}");
+        // Damped by the default 0.5: half the slope beyond the largest model.
+        let m = TrendModel::fit(&refs, TrendSettings::default());
+        let (v, _) = m.point(&ts[0], 12.0).expect("forecast");
+        assert!((v - 0.45).abs() < 1e-9, "{v}");
         assert!(m.prior(&ts[0]).tau2 < 1e-12);
     }
 
