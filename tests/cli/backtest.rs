@@ -176,3 +176,21 @@ fn predict_at_rejects_a_size_that_is_not_positive() {
         w.analyze(seed()).args(["--predict-at", bad]).assert().code(2);
     }
 }
+
+/// A back-test leaves out a series with two models at its largest size; `--predict-at`
+/// forecasts it from their mean.
+#[test]
+fn predict_at_forecasts_a_series_with_two_models_at_the_largest_size() {
+    let w = Workdir::new();
+    w.analyze(data("backtest_cases.csv")).args(["--predict-at", "100B", "-q", "--charts", "none"]).assert().success();
+    let summary = w.summary();
+    let h = summary["series"]
+        .as_array()
+        .expect("series")
+        .iter()
+        .find(|s| s["family"] == "h" && s["kind"] == "task")
+        .expect("family h's task-level series");
+    let p = &h["predictions"][0];
+    assert_eq!(p["method"], "emerge", "{h}");
+    assert!(p["value"].as_f64().is_some_and(|v| (0.0..=1.0).contains(&v)), "{p}");
+}

@@ -133,7 +133,7 @@ pub struct Backtest {
 pub fn candidates(a: &crate::analyze::Analysis) -> Vec<Candidate> {
     a.series
         .iter()
-        .zip(super::tracks(a))
+        .zip(super::tracks(a, false))
         .filter(|(s, _)| s.kind != crate::analyze::SeriesKind::Compound)
         .map(|(s, track)| Candidate {
             label: Label {

@@ -158,15 +158,17 @@ pub struct Prediction {
     pub interval: Option<(f64, f64)>,
 }
 
-/// The track of a series (its family is its pool), or why it has none.
-pub fn track_of(s: &Series, g: &Group, o: &AnalyzeOptions) -> Result<Track, Unusable> {
+/// The track of a series (its family is its pool), or why it has none. Models of one size
+/// are merged (their mean); with `tied_largest_ok` false, two models at the largest size
+/// make the series unusable (a back-test has no single model there to predict).
+pub fn track_of(s: &Series, g: &Group, o: &AnalyzeOptions, tied_largest_ok: bool) -> Result<Track, Unusable> {
     let points: Vec<(Option<f64>, f64, Option<f64>)> = s
         .points
         .iter()
         .map(|p| (o.x_axis.log10_of(p.params, p.flops), p.value, p.n.map(|n| n as f64)))
         .collect();
     let (x, y, n, tied_largest) = merge_sizes(&points)?;
-    if tied_largest {
+    if tied_largest && !tied_largest_ok {
         return Err(Unusable::TiedLargest);
     }
     // Compounds are made of their group's subtasks: they share a prior only with other
@@ -186,10 +188,10 @@ pub fn track_of(s: &Series, g: &Group, o: &AnalyzeOptions) -> Result<Track, Unus
     })
 }
 
-/// Every series' track, in series order.
-pub fn tracks(a: &Analysis) -> Vec<Result<Track, Unusable>> {
+/// Every series' track, in series order (see [`track_of`]).
+pub fn tracks(a: &Analysis, tied_largest_ok: bool) -> Vec<Result<Track, Unusable>> {
     let groups: std::collections::HashMap<_, _> = a.groups.iter().map(|g| (&g.key, g)).collect();
-    a.series.iter().map(|s| track_of(s, groups[&s.key], &a.options)).collect()
+    a.series.iter().map(|s| track_of(s, groups[&s.key], &a.options, tied_largest_ok)).collect()
 }
 
 /// What a model of one size is expected to score.
@@ -213,7 +215,8 @@ pub fn add_predictions(a: &mut Analysis) {
     if a.options.predict_at.is_empty() {
         return;
     }
-    let tracks = tracks(a);
+    // A base and a chat model at the largest size: their mean is the level forecasts start from.
+    let tracks = tracks(a, true);
     let usable: Vec<&Track> = tracks.iter().filter_map(|t| t.as_ref().ok()).collect();
     let forecaster = Forecaster::fit(&usable, TrendSettings::default(), a.options.confidence);
     let sizes = a.options.predict_at.clone();
