@@ -97,7 +97,7 @@ fn read_bytes(
 
 /// The first byte that is not a BOM or white space.
 fn first_byte(bytes: &[u8]) -> Option<u8> {
-    let content = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let content = super::text::strip_bom(bytes);
     content.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
@@ -118,9 +118,7 @@ fn read_json(path: &str, bytes: &[u8], options: &IngestOptions) -> Result<Datase
         Some(f @ (Format::LmEval | Format::Bigbench)) => f,
         _ if lmeval::is_results(bytes) => Format::LmEval,
         _ if bigbench::is_bigbench(bytes) => Format::Bigbench,
-        _ => match serde_json::from_slice::<serde_json::Value>(
-            bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes),
-        ) {
+        _ => match serde_json::from_slice::<serde_json::Value>(super::text::strip_bom(bytes)) {
             // Not valid JSON: the reader reports where it breaks.
             Err(_) if String::from_utf8_lossy(bytes).contains("\"score_dict\"") => Format::Bigbench,
             Err(_) => Format::LmEval,
@@ -329,8 +327,8 @@ fn params_file(options: &IngestOptions) -> Result<BTreeMap<String, f64>, IngestE
 }
 
 fn read_params_csv(shown: &str, bytes: &[u8]) -> Result<BTreeMap<String, f64>, IngestError> {
-    let content = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let index = super::lines::LineIndex::new(bytes);
+    let content = super::text::strip_bom(bytes);
+    let index = super::text::LineIndex::new(bytes);
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(content);
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
@@ -411,7 +409,7 @@ fn is_parquet(head: &[u8]) -> bool {
 
 /// The header row of a CSV, from the first bytes of the file.
 fn csv_headers(head: &[u8], delimiter: u8) -> Vec<String> {
-    let content = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let content = super::text::strip_bom(head);
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(true).from_reader(content);
     match reader.byte_headers() {

@@ -10,11 +10,11 @@ pub mod bigbench;
 mod detect;
 pub mod items;
 mod json_text;
-mod lines;
 pub mod lmeval;
 mod meta;
 mod params;
 pub mod record;
+mod text;
 mod tidy;
 pub mod wide;
 

@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::lines::LineIndex;
 use super::meta::{self, ScaleProblems, Scales};
 use super::record::Problem;
+use super::text::LineIndex;
 use super::{clip, number_hint};
 use super::{
     parse_params, ColumnMapping, Dataset, DroppedRow, IngestError, IngestOptions, Observation, OnError, Role,
@@ -108,7 +108,7 @@ pub fn read_tidy(
     if let Some(e) = super::utf16_error(path, bytes) {
         return Err(e);
     }
-    let content = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let content = super::text::strip_bom(bytes);
     if content.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IngestError::Empty { path: path.into() });
     }

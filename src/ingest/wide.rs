@@ -17,9 +17,9 @@
 //! lines come from [`LineIndex`] on each row's byte offset, so quoted newlines and CRLF
 //! files keep them right. A row's line is where the row starts.
 
-use super::lines::LineIndex;
 use super::parse_params;
 use super::record::{Parsed, Problem, ScoreRecord, Skipped};
+use super::text::LineIndex;
 
 /// Header names of the id columns. `family`, `task`, `shots` and `metric` are id columns
 /// only when a header of that name is present.
@@ -153,7 +153,7 @@ pub fn parse_wide(
         column,
         message,
     };
-    let content = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let content = super::text::strip_bom(bytes);
     if content.iter().all(|b| b.is_ascii_whitespace()) {
         let message =
             "the file is empty: expected a header row naming model, params and one column per subtask";

@@ -1,0 +1,96 @@
+//! One parameter count per model: parsed once, checked to be one size.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::ingest::clip;
+
+/// A parameter-count problem: the row it is on, the first row of the model (for
+/// "params differ"), and the message.
+pub(super) type ParamsProblem = (u32, u32, String);
+
+/// Parses each model's parameter count once, and checks that a model has one size.
+pub(super) fn resolve_params(
+    mut rates: Vec<RawRate>,
+    joint: Vec<RawJoint>,
+) -> (Vec<SubtaskRate>, Vec<JointCounts>, Vec<ParamsProblem>) {
+    let mut problems: Vec<ParamsProblem> = Vec::new();
+    let mut parsed: BTreeMap<String, f64> = BTreeMap::new();
+    let mut size_of: BTreeMap<String, (f64, String, u32)> = BTreeMap::new();
+    // In file order, so that "first" means first in the file.
+    rates.sort_by_key(|r| r.first_row);
+    for r in &rates {
+        let (model, text) = (&r.key.0, &r.key.1);
+        let value = match parsed.get(text) {
+            Some(v) => *v,
+            None => match parse_params(text) {
+                Ok(v) => {
+                    parsed.insert(text.clone(), v);
+                    v
+                }
+                Err(e) => {
+                    parsed.insert(text.clone(), f64::NAN);
+                    problems.push((
+                        r.first_row,
+                        r.first_row,
+                        format!("model {model:?}: cannot parse params {:?}: {e}", clip(text)),
+                    ));
+                    f64::NAN
+                }
+            },
+        };
+        match size_of.get(model) {
+            Some((v, other, first)) if *v != value && !v.is_nan() && !value.is_nan() => {
+                // FIRST_PLACE is replaced by where the first row is ("line 2", "row 2").
+                let message = format!(
+                    "model {model:?} has params {:?} here but {:?} on {FIRST_PLACE}; one model has one size: fix the params of one of them",
+                    clip(text),
+                    clip(other),
+                );
+                if !problems.iter().any(|(row, _, _)| *row == r.first_row) {
+                    problems.push((r.first_row, *first, message));
+                }
+            }
+            Some(_) => {}
+            None => {
+                size_of.insert(model.clone(), (value, text.clone(), r.first_row));
+            }
+        }
+    }
+    let params = |key: &KeyTuple| parsed.get(&key.1).copied().unwrap_or(f64::NAN);
+    let rates = rates
+        .into_iter()
+        .map(|r| SubtaskRate {
+            params: params(&r.key),
+            model: r.key.0,
+            task: r.key.2,
+            family: r.key.3,
+            metric: r.key.4,
+            shots: r.key.5,
+            subtask: r.subtask,
+            n: r.n,
+            sum: r.sum,
+            binary: r.binary,
+        })
+        .collect();
+    let joint = joint
+        .into_iter()
+        .map(|j| JointCounts {
+            params: params(&j.key),
+            model: j.key.0,
+            task: j.key.2,
+            family: j.key.3,
+            metric: j.key.4,
+            shots: j.key.5,
+            items: j.items,
+            complete: j.complete,
+            subtasks: j.subtasks,
+            joint_sum: j.joint_sum,
+            row_sq_sum: j.row_sq_sum,
+            sq_sum: j.sq_sum,
+            binary: j.binary,
+            patterns: j.patterns,
+        })
+        .collect();
+    (rates, joint, problems)
+}
