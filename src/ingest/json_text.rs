@@ -6,6 +6,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::hint::Spreadsheet;
 use super::record::Problem;
 use super::text::{position, strip_bom};
 
@@ -36,16 +37,12 @@ pub fn describe(value: &Value) -> String {
 /// fraction 0.45 (the JSON formats' rates are fractions, so `--percent` does not apply);
 /// `"0,7"` → 0.7.
 pub fn spreadsheet_number(s: &str) -> Option<String> {
-    let s = s.trim();
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    if let Some(percent) = s.strip_suffix('%').map(str::trim_end).and_then(|p| p.parse::<f64>().ok()) {
-        // Rounded so that 7.1% reads 0.071, not 0.07100000000000001.
-        let fraction = (percent / 100.0 * 1e12).round() / 1e12;
-        return percent.is_finite().then(|| format!("write the fraction {fraction}, unquoted"));
-    }
-    let (whole, decimals) = s.split_once(',')?;
-    (digits(whole.trim_start_matches('-')) && digits(decimals))
-        .then(|| format!("use a decimal point, unquoted: {whole}.{decimals}"))
+    Some(match Spreadsheet::of(s)? {
+        Spreadsheet::Percent { fraction, .. } => format!("write the fraction {fraction}, unquoted"),
+        Spreadsheet::DecimalComma { whole, decimals } => {
+            format!("use a decimal point, unquoted: {whole}.{decimals}")
+        }
+    })
 }
 
 /// serde's message without its position, which the caller reports as a location.
