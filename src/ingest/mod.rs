@@ -2,11 +2,18 @@
 //! and accounts for every row read: rows_read = rows_used + rows_dropped, always.
 //!
 //! Formats (README section "Input"): the tidy table (`tidy.rs`), wide tables
-//! (`wide.rs`), item-level rows (`items.rs`), lm-evaluation-harness output
-//! (`lmeval.rs`) and BIG-bench score files (`bigbench.rs`). `detect.rs` picks one
-//! from the path and content unless `--format` says.
+//! (`wide.rs`), item-level rows (`items/`), lm-evaluation-harness output (`lmeval/`)
+//! and BIG-bench score files (`bigbench.rs`).
+//!
+//! [`read`] goes in one line: `detect.rs` decides once how the input is read (a
+//! `Plan`, from the path, its first bytes and `--format`); `read.rs` runs that plan's
+//! reader; `dataset.rs` turns the records every reader but the tidy one hands over into
+//! the [`Dataset`] (the tidy reader validates its rows itself). Shared plumbing:
+//! `text.rs` (byte-order mark, lines), `json_text.rs` (JSON), `hint.rs` (numbers
+//! written as a spreadsheet shows them), `record.rs` (records and located problems).
 
 pub mod bigbench;
+mod dataset;
 mod detect;
 mod hint;
 pub mod items;
@@ -14,7 +21,9 @@ mod json_text;
 pub mod lmeval;
 mod meta;
 mod params;
+mod read;
 pub mod record;
+mod table;
 mod text;
 mod tidy;
 pub mod wide;
@@ -364,7 +373,7 @@ pub(crate) fn found_headers(headers: &[String]) -> String {
 
 /// Reads one input, in the format `--format` names or the one its path and content show.
 pub fn read(path: &str, options: &IngestOptions) -> Result<Dataset, IngestError> {
-    detect::read(path, options)
+    read::read(path, options)
 }
 
 pub(crate) fn has_extension(path: &str, ext: &str) -> bool {

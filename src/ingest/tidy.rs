@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::meta::{self, ScaleProblems, Scales};
 use super::record::Problem;
+use super::table::resolve_roles;
 use super::text::LineIndex;
 use super::{clip, number_hint};
 use super::{
@@ -50,52 +51,6 @@ impl Layout {
         }
         Ok(Layout { fields, width: headers.len(), headers: headers.to_vec() })
     }
-}
-
-/// Where each role's column is (0-based), from the headers and the `--col` mappings.
-/// A header that appears twice, or a mapping naming no header, is an error.
-pub(super) fn resolve_roles(
-    path: &str,
-    headers: &[String],
-    mappings: &[ColumnMapping],
-) -> Result<HashMap<Role, usize>, IngestError> {
-    let found = super::found_headers(headers);
-    let position = |name: &str| -> Result<Option<usize>, IngestError> {
-        let hits: Vec<usize> =
-            (0..headers.len()).filter(|&i| headers[i].trim().eq_ignore_ascii_case(name.trim())).collect();
-        match hits.as_slice() {
-            [] => Ok(None),
-            [i] => Ok(Some(*i)),
-            [a, b, ..] => Err(IngestError::Problems(vec![Problem {
-                file: path.into(),
-                line: 1,
-                column: Some(b + 1),
-                message: format!(
-                    "column {:?} appears more than once (columns {} and {}); rename one, or pick one with --col",
-                    clip(name),
-                    a + 1,
-                    b + 1
-                ),
-            }])),
-        }
-    };
-    let mut fields = HashMap::new();
-    for role in Role::ALL {
-        let mapped = mappings.iter().rev().find(|m| m.role == role);
-        let index = match mapped {
-            Some(m) => Some(position(&m.header)?.ok_or_else(|| IngestError::MappedHeaderMissing {
-                path: path.into(),
-                role: role.to_string(),
-                header: m.header.clone(),
-                found: found.clone(),
-            })?),
-            None => position(role.name())?,
-        };
-        if let Some(i) = index {
-            fields.insert(role, i);
-        }
-    }
-    Ok(fields)
 }
 
 /// Reads a tidy table from memory. `path` is only used in messages.
