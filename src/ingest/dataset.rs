@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use super::items::{self, ItemData, ItemSource};
 use super::meta::Scales;
 use super::record::{ItemRecord, Parsed, Problem, ScoreRecord, Skipped};
+use super::rules::{OneRow, OneSize};
 use super::{Dataset, DroppedRow, Format, IngestError, IngestOptions, Observation, OnError};
 use crate::warnings::Warning;
 
@@ -179,16 +180,13 @@ fn check_scores(
     observations: Vec<Observation>,
     locations: &[(String, Option<usize>)],
 ) -> (Vec<Observation>, Vec<Problem>) {
-    type Key = (String, String, Option<String>, String, Option<String>);
-    let mut seen: BTreeMap<Key, (String, u64)> = BTreeMap::new();
-    let mut sizes: BTreeMap<String, (f64, String, u64)> = BTreeMap::new();
-    let mut kept = Vec::with_capacity(observations.len());
+    let (mut rows, mut sizes) = (OneRow::new(), OneSize::new());
+    let mut keep = Vec::with_capacity(observations.len());
     let mut problems = Vec::new();
-    for (o, (file, column)) in observations.into_iter().zip(locations) {
-        let key = (o.model.clone(), o.task.clone(), o.subtask.clone(), o.metric.clone(), o.shots.clone());
+    for (o, (file, column)) in observations.iter().zip(locations) {
         let problem =
             |message: String| Problem { file: file.clone(), line: o.line, column: *column, message };
-        if let Some((f, l)) = seen.get(&key) {
+        if let Some((f, l)) = rows.first(o) {
             problems.push(problem(format!(
                 "model {:?}, task {:?}, subtask {:?}, metric {:?}, shots {:?} was already read at {f}:{l}; keep one",
                 o.model,
@@ -197,26 +195,25 @@ fn check_scores(
                 o.metric,
                 o.shots.as_deref().unwrap_or("")
             )));
+            keep.push(false);
             continue;
         }
-        if let Some((p, f, l)) = sizes.get(&o.model) {
-            if *p != o.params {
-                problems.push(problem(format!(
-                    "model {:?} has {} parameters here (subtask {:?}) but {} at {f}:{l}; one model has one size: \
-                     fix the params, or set it with --params-file",
-                    o.model,
-                    crate::units::fmt_params(o.params),
-                    o.subtask.as_deref().unwrap_or(""),
-                    crate::units::fmt_params(*p)
-                )));
-                continue;
-            }
-        } else {
-            sizes.insert(o.model.clone(), (o.params, file.clone(), o.line));
+        if let Some((p, (f, l))) = sizes.other(&o.model, o.params, (file.as_str(), o.line)) {
+            problems.push(problem(format!(
+                "model {:?} has {} parameters here (subtask {:?}) but {} at {f}:{l}; one model has one size: \
+                 fix the params, or set it with --params-file",
+                o.model,
+                crate::units::fmt_params(o.params),
+                o.subtask.as_deref().unwrap_or(""),
+                crate::units::fmt_params(*p)
+            )));
+            keep.push(false);
+            continue;
         }
-        seen.insert(key, (file.clone(), o.line));
-        kept.push(o);
+        rows.note(o, (file.as_str(), o.line));
+        keep.push(true);
     }
+    let kept = observations.into_iter().zip(keep).filter_map(|(o, keep)| keep.then_some(o)).collect();
     (kept, problems)
 }
 

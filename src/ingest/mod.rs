@@ -23,6 +23,7 @@ mod meta;
 mod params;
 mod read;
 pub mod record;
+mod rules;
 mod table;
 mod text;
 mod tidy;

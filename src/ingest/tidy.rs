@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::meta::{self, ScaleProblems, Scales};
 use super::record::Problem;
+use super::rules::{OneRow, OneSize};
 use super::table::resolve_roles;
 use super::text::LineIndex;
 use super::{clip, number_hint};
@@ -462,17 +463,11 @@ fn unclosed_quote(
 /// Rows that are each valid but contradict one another.
 fn check_consistency(path: &str, observations: &[Observation]) -> Vec<Problem> {
     let mut errors = Vec::new();
-    // (model, task, subtask, metric, shots) → first line.
-    type RowKey<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, Option<&'a str>);
-    let mut seen: HashMap<RowKey, u64> = HashMap::new();
-    let mut sizes: HashMap<&str, (f64, u64)> = HashMap::new();
+    let (mut rows, mut sizes) = (OneRow::new(), OneSize::new());
     for o in observations {
-        let key =
-            (o.model.as_str(), o.task.as_str(), o.subtask.as_deref(), o.metric.as_str(), o.shots.as_deref());
-        if let Some(first) = seen.insert(key, o.line) {
-            seen.insert(key, first);
+        if let Some(first) = rows.first(o) {
             errors.push(Problem {
- file: path.into(),
+                file: path.into(),
                 line: o.line,
                 column: None,
                 message: format!(
@@ -484,8 +479,9 @@ fn check_consistency(path: &str, observations: &[Observation]) -> Vec<Problem> {
                 ),
             });
         }
-        match sizes.get(o.model.as_str()) {
-            Some(&(p, first)) if p != o.params => errors.push(Problem {
+        rows.note(o, o.line);
+        if let Some(&(p, first)) = sizes.other(&o.model, o.params, o.line) {
+            errors.push(Problem {
                 file: path.into(),
                 line: o.line,
                 column: None,
@@ -495,11 +491,7 @@ fn check_consistency(path: &str, observations: &[Observation]) -> Vec<Problem> {
                     crate::units::fmt_params(o.params),
                     crate::units::fmt_params(p)
                 ),
-            }),
-            Some(_) => {}
-            None => {
-                sizes.insert(o.model.as_str(), (o.params, o.line));
-            }
+            });
         }
     }
     errors

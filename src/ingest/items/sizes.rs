@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::ingest::clip;
+use crate::ingest::rules::OneSize;
 
 /// A parameter-count problem: the row it is on, the first row of the model (for
 /// "params differ"), and the message.
@@ -16,7 +17,7 @@ pub(super) fn resolve_params(
 ) -> (Vec<SubtaskRate>, Vec<JointCounts>, Vec<ParamsProblem>) {
     let mut problems: Vec<ParamsProblem> = Vec::new();
     let mut parsed: BTreeMap<String, f64> = BTreeMap::new();
-    let mut size_of: BTreeMap<String, (f64, String, u32)> = BTreeMap::new();
+    let mut sizes = OneSize::new();
     // In file order, so that "first" means first in the file.
     rates.sort_by_key(|r| r.first_row);
     for r in &rates {
@@ -39,8 +40,8 @@ pub(super) fn resolve_params(
                 }
             },
         };
-        match size_of.get(model) {
-            Some((v, other, first)) if *v != value && !v.is_nan() && !value.is_nan() => {
+        if let Some(&(v, (other, first))) = sizes.other(model, value, (text.as_str(), r.first_row)) {
+            if !v.is_nan() && !value.is_nan() {
                 // FIRST_PLACE is replaced by where the first row is ("line 2", "row 2").
                 let message = format!(
                     "model {model:?} has params {:?} here but {:?} on {FIRST_PLACE}; one model has one size: fix the params of one of them",
@@ -48,12 +49,8 @@ pub(super) fn resolve_params(
                     clip(other),
                 );
                 if !problems.iter().any(|(row, _, _)| *row == r.first_row) {
-                    problems.push((r.first_row, *first, message));
+                    problems.push((r.first_row, first, message));
                 }
-            }
-            Some(_) => {}
-            None => {
-                size_of.insert(model.clone(), (value, text.clone(), r.first_row));
             }
         }
     }
