@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::items::{self, ItemData, ItemSource};
 use super::meta::Scales;
-use super::record::{ItemRecord, Parsed, Problem, ScoreRecord, Skipped};
+use super::record::{ItemRecord, Parsed, Problem, RunKey, ScoreRecord, Skipped};
 use super::rules::{OneRow, OneSize};
 use super::{Dataset, DroppedRow, Format, IngestError, IngestOptions, Observation, OnError};
 use crate::warnings::Warning;
@@ -58,22 +58,7 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
     let ItemData { rates, joint, rows_read, rows_used, problems } = data;
     let mut observations = Vec::with_capacity(rates.len() + joint.len());
     for r in &rates {
-        observations.push(Observation {
-            line: 0,
-            model: r.model.clone(),
-            params: r.params,
-            task: r.task.clone(),
-            subtask: Some(r.subtask.clone()),
-            family: r.family.clone(),
-            metric: r.metric.clone(),
-            shots: r.shots.clone(),
-            score: r.sum / r.n as f64,
-            n: Some(r.n),
-            correct: r.binary.then(|| r.sum.round() as u64),
-            flops: None,
-            higher_is_better: None,
-            chance: None,
-        });
+        observations.push(aggregate(&r.key, Some(r.subtask.clone()), r.sum, r.n, r.binary));
     }
     let mut warnings = Vec::new();
     for j in &joint {
@@ -104,22 +89,15 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
                 ),
             ));
         }
-        observations.push(Observation {
-            line: 0,
+        let key = RunKey {
             model: j.model.clone(),
             params: j.params,
             task: j.task.clone(),
-            subtask: None,
             family: j.family.clone(),
             metric: j.metric.clone(),
             shots: j.shots.clone(),
-            score: j.joint_sum / j.complete as f64,
-            n: Some(j.complete),
-            correct: j.binary.then(|| j.joint_sum.round() as u64),
-            flops: None,
-            higher_is_better: None,
-            chance: None,
-        });
+        };
+        observations.push(aggregate(&key, None, j.joint_sum, j.complete, j.binary));
     }
     let dropped: Vec<DroppedRow> = problems.into_iter().map(DroppedRow::from).collect();
     let mut dataset = Dataset::of_rows(path, Format::Items, observations, rows_read);
@@ -128,6 +106,27 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
     dataset.warnings = warnings;
     dataset.joint = joint;
     dataset
+}
+
+/// The observation of an aggregate of item-level rows (line 0: it has many): a subtask's
+/// rate, or with no subtask the joint outcome.
+fn aggregate(key: &RunKey<f64>, subtask: Option<String>, sum: f64, n: u64, binary: bool) -> Observation {
+    Observation {
+        line: 0,
+        model: key.model.clone(),
+        params: key.params,
+        task: key.task.clone(),
+        subtask,
+        family: key.family.clone(),
+        metric: key.metric.clone(),
+        shots: key.shots.clone(),
+        score: sum / n as f64,
+        n: Some(n),
+        correct: binary.then(|| sum.round() as u64),
+        flops: None,
+        higher_is_better: None,
+        chance: None,
+    }
 }
 
 /// Score records from a JSON reader → a dataset, with `--on-error` applied to the

@@ -27,23 +27,28 @@ pub(super) fn u64_at(df: &DataFrame, name: &str) -> PolarsResult<u64> {
     Ok(c.u64()?.get(0).unwrap_or(0))
 }
 
-/// (model, params text, task, family, metric, shots)
-pub(super) type KeyTuple = (String, String, String, String, String, Option<String>);
-
-pub(super) fn key_tuples(df: &DataFrame) -> PolarsResult<Vec<KeyTuple>> {
+/// The key of each row of a frame of aggregates, with the size as written.
+pub(super) fn run_keys(df: &DataFrame) -> PolarsResult<Vec<RunKey<String>>> {
     let get = |name: &str| -> PolarsResult<StringChunked> { Ok(df.column(name)?.str()?.clone()) };
     let (model, params, task, family, metric, shots) =
         (get("model")?, get("params")?, get("task")?, get("family")?, get("metric")?, get("shots")?);
     Ok((0..df.height())
         .map(|i| {
             let s = |c: &StringChunked| c.get(i).unwrap_or("").to_string();
-            (s(&model), s(&params), s(&task), s(&family), s(&metric), shots.get(i).map(str::to_string))
+            RunKey {
+                model: s(&model),
+                params: s(&params),
+                task: s(&task),
+                family: s(&family),
+                metric: s(&metric),
+                shots: shots.get(i).map(str::to_string),
+            }
         })
         .collect())
 }
 
 pub(super) struct RawRate {
-    pub(super) key: KeyTuple,
+    pub(super) key: RunKey<String>,
     pub(super) subtask: String,
     pub(super) n: u64,
     pub(super) sum: f64,
@@ -52,7 +57,7 @@ pub(super) struct RawRate {
 }
 
 pub(super) struct RawJoint {
-    pub(super) key: KeyTuple,
+    pub(super) key: RunKey<String>,
     pub(super) items: u64,
     pub(super) complete: u64,
     pub(super) subtasks: Vec<SubtaskSum>,
@@ -65,7 +70,7 @@ pub(super) struct RawJoint {
 }
 
 pub(super) fn raw_rates(df: &DataFrame) -> PolarsResult<Vec<RawRate>> {
-    let keys = key_tuples(df)?;
+    let keys = run_keys(df)?;
     let subtask = df.column("subtask")?.str()?.clone();
     let n = df.column("n")?.cast(&DataType::UInt64)?.u64()?.clone();
     let sum = df.column("sum")?.f64()?.clone();
@@ -88,13 +93,13 @@ pub(super) fn raw_rates(df: &DataFrame) -> PolarsResult<Vec<RawRate>> {
 /// Folds the per-key histogram of subtasks-per-item into joint counts. An item is
 /// complete when it has as many subtasks as its key has (repeats were removed first).
 pub(super) fn raw_joint(df: &DataFrame, rates: &[RawRate]) -> PolarsResult<Vec<RawJoint>> {
-    let keys = key_tuples(df)?;
+    let keys = run_keys(df)?;
     let k = df.column("k")?.cast(&DataType::UInt64)?.u64()?.clone();
     let items = df.column("items")?.cast(&DataType::UInt64)?.u64()?.clone();
     let joint_sum = df.column("joint_sum")?.f64()?.clone();
     let row_sq = df.column("row_sq_sum")?.f64()?.clone();
     let sq = df.column("sq_sum")?.f64()?.clone();
-    let mut by_key: BTreeMap<KeyTuple, RawJoint> = BTreeMap::new();
+    let mut by_key: BTreeMap<RunKey<String>, RawJoint> = BTreeMap::new();
     for r in rates {
         let j = by_key.entry(r.key.clone()).or_insert_with(|| RawJoint {
             key: r.key.clone(),
@@ -178,7 +183,7 @@ pub(super) fn attach_patterns(
     names: &[String],
     spelling: Spelling,
 ) -> PolarsResult<()> {
-    let lookup: HashMap<KeyTuple, usize> =
+    let lookup: HashMap<RunKey<String>, usize> =
         joint.iter().enumerate().map(|(i, j)| (j.key.clone(), i)).collect();
     let at_name: HashMap<&str, usize> = names.iter().enumerate().map(|(j, n)| (n.as_str(), j)).collect();
     let fields: Vec<Vec<usize>> = joint
@@ -208,7 +213,7 @@ pub(super) fn attach_patterns(
         Spelling::Mask => packs[0].get(i).unwrap_or(0) >> j & 1,
     };
     let mut found: Vec<BTreeMap<u64, u64>> = vec![BTreeMap::new(); joint.len()];
-    for (i, key) in key_tuples(df)?.into_iter().enumerate() {
+    for (i, key) in run_keys(df)?.into_iter().enumerate() {
         let Some(&at) = lookup.get(&key) else { continue };
         if k.get(i) != Some(joint[at].subtasks.len() as u64) {
             continue;

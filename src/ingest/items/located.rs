@@ -215,14 +215,14 @@ impl Scan {
             .agg([col("correct").sum().alias("sum")])
             .sort(["model", "task", "family", "metric", "shots", "subtask"], Default::default())
             .collect()?;
-        let lookup: HashMap<KeyTuple, usize> =
+        let lookup: HashMap<RunKey<String>, usize> =
             joint.iter().enumerate().map(|(i, j)| (j.key.clone(), i)).collect();
         for j in joint.iter_mut() {
             for s in j.subtasks.iter_mut() {
                 s.sum = 0.0;
             }
         }
-        let keys_of = key_tuples(&sums)?;
+        let keys_of = run_keys(&sums)?;
         let subtask = sums.column("subtask")?.str()?.clone();
         let sum = sums.column("sum")?.f64()?.clone();
         for (i, key) in keys_of.into_iter().enumerate() {

@@ -31,7 +31,7 @@ use located::*;
 use place::*;
 use sizes::*;
 
-use super::record::{ItemRecord, Problem};
+use super::record::{ItemRecord, Problem, RunKey};
 use super::text::LineIndex;
 use super::{number_hint, parse_params, OnError};
 
@@ -118,12 +118,7 @@ pub struct Pattern {
 /// One subtask's rate for one model, over all its items.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubtaskRate {
-    pub model: String,
-    pub params: f64,
-    pub task: String,
-    pub family: String,
-    pub metric: String,
-    pub shots: Option<String>,
+    pub key: RunKey<f64>,
     pub subtask: String,
     pub n: u64,
     pub sum: f64,

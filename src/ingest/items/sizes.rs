@@ -21,7 +21,7 @@ pub(super) fn resolve_params(
     // In file order, so that "first" means first in the file.
     rates.sort_by_key(|r| r.first_row);
     for r in &rates {
-        let (model, text) = (&r.key.0, &r.key.1);
+        let (model, text) = (&r.key.model, &r.key.params);
         let value = match parsed.get(text) {
             Some(v) => *v,
             None => match parse_params(text) {
@@ -54,39 +54,35 @@ pub(super) fn resolve_params(
             }
         }
     }
-    let params = |key: &KeyTuple| parsed.get(&key.1).copied().unwrap_or(f64::NAN);
+    // The key with its parsed size (NaN when it does not parse).
+    let sized = |key: RunKey<String>| {
+        let size = parsed.get(&key.params).copied().unwrap_or(f64::NAN);
+        key.with_params(size)
+    };
     let rates = rates
         .into_iter()
-        .map(|r| SubtaskRate {
-            params: params(&r.key),
-            model: r.key.0,
-            task: r.key.2,
-            family: r.key.3,
-            metric: r.key.4,
-            shots: r.key.5,
-            subtask: r.subtask,
-            n: r.n,
-            sum: r.sum,
-            binary: r.binary,
-        })
+        .map(|r| SubtaskRate { key: sized(r.key), subtask: r.subtask, n: r.n, sum: r.sum, binary: r.binary })
         .collect();
     let joint = joint
         .into_iter()
-        .map(|j| JointCounts {
-            params: params(&j.key),
-            model: j.key.0,
-            task: j.key.2,
-            family: j.key.3,
-            metric: j.key.4,
-            shots: j.key.5,
-            items: j.items,
-            complete: j.complete,
-            subtasks: j.subtasks,
-            joint_sum: j.joint_sum,
-            row_sq_sum: j.row_sq_sum,
-            sq_sum: j.sq_sum,
-            binary: j.binary,
-            patterns: j.patterns,
+        .map(|j| {
+            let RunKey { model, params, task, family, metric, shots } = sized(j.key);
+            JointCounts {
+                model,
+                params,
+                task,
+                family,
+                metric,
+                shots,
+                items: j.items,
+                complete: j.complete,
+                subtasks: j.subtasks,
+                joint_sum: j.joint_sum,
+                row_sq_sum: j.row_sq_sum,
+                sq_sum: j.sq_sum,
+                binary: j.binary,
+                patterns: j.patterns,
+            }
         })
         .collect();
     (rates, joint, problems)
