@@ -394,7 +394,7 @@ const MAX_DEPTH: usize = 4;
 
 /// Positions by JSON Pointer (RFC 6901): for object members the position of the key, for
 /// array elements where the element starts. Lines end at `\n`, `\r\n` or a lone `\r`,
-/// as in `lines.rs`.
+/// as in `text.rs`.
 /// Also returns the pointers of keys that appear twice in one object.
 fn scan(text: &str) -> (HashMap<String, Pos>, Vec<String>) {
     struct Frame {
