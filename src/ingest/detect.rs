@@ -33,7 +33,7 @@ pub struct Input {
 
 impl Input {
     /// Opens `path`: reads standard input whole, a file's first bytes, a directory nothing.
-    pub fn open(path: &str) -> Result<Input, IngestError> {
+    fn open(path: &str) -> Result<Input, IngestError> {
         let default_task = default_task_name(path);
         if path == "-" {
             let mut bytes = Vec::new();
@@ -104,8 +104,15 @@ pub enum Table {
     Parquet,
 }
 
-/// Decides how `input` is read: `--format` where it says, else the path and content.
-pub fn plan(input: &mut Input, options: &IngestOptions) -> Result<Plan, IngestError> {
+/// Opens `path` and decides how it is read: `--format` where it says, else the path and
+/// the content.
+pub fn plan(path: &str, options: &IngestOptions) -> Result<(Input, Plan), IngestError> {
+    let mut input = Input::open(path)?;
+    let plan = decide(&mut input, options)?;
+    Ok((input, plan))
+}
+
+fn decide(input: &mut Input, options: &IngestOptions) -> Result<Plan, IngestError> {
     if input.directory {
         return Ok(Plan::Directory { samples: options.format == Some(Format::Items) });
     }

@@ -14,8 +14,7 @@ use crate::warnings::Warning;
 
 /// Reads one input, in the format `--format` names or the one its path and content show.
 pub fn read(path: &str, options: &IngestOptions) -> Result<Dataset, IngestError> {
-    let mut input = Input::open(path)?;
-    let plan = detect::plan(&mut input, options)?;
+    let (mut input, plan) = detect::plan(path, options)?;
     let shown = input.shown.clone();
     let task = input.default_task.clone();
     match plan {
