@@ -5,7 +5,7 @@
 
 Input: one row per (model, subtask, item) with columns model, params, subtask, item, correct
 (0/1 or a score in [0, 1]) and optionally task, family, metric, shots, as `emerge simulate`
-writes them. Aggregated the way emerge's item reader does it (src/ingest/items.rs), with
+writes them. Aggregated the way emerge's item reader does it (src/ingest/items/), with
 pandas groupbys over the whole frame:
 
 - checks: no empty key, `correct` a number in [0, 1], no (model, task, family, metric, shots,

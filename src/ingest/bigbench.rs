@@ -33,7 +33,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::json_text::{describe, position, spreadsheet_number};
+use super::json_text::{decode, describe, json_detail, parse_json, spreadsheet_number};
+use super::text::strip_bom;
 
 use super::parse_params;
 use super::record::{Parsed, Problem, ScoreRecord, Skipped};
@@ -72,7 +73,7 @@ pub fn is_bigbench(bytes: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(strip_bom(bytes)) else {
         return false;
     };
-    match parse_json(text) {
+    match parse_json::<Value>(text) {
         Ok(root) => {
             root.get("model").is_some_and(Value::is_object) && root.get("scores").is_some_and(Value::is_array)
         }
@@ -87,22 +88,16 @@ pub fn is_bigbench(bytes: &[u8]) -> bool {
 /// Reads one BIG-bench scores file. `file` is only used in messages.
 pub fn parse_scores(file: &str, bytes: &[u8]) -> Parsed<ScoreRecord> {
     let mut out = Parsed::default();
-    let content = strip_bom(bytes);
     let problem = |line: u64, column: Option<usize>, message: String| Problem {
         file: file.to_string(),
         line,
         column,
         message,
     };
-    let text = match std::str::from_utf8(content) {
+    let text = match decode(file, bytes) {
         Ok(text) => text,
-        Err(e) => {
-            let (line, column) = position(content, e.valid_up_to());
-            out.problems.push(problem(
-                line,
-                Some(column),
-                "the file is not valid UTF-8; re-save it as UTF-8".into(),
-            ));
+        Err(p) => {
+            out.problems.push(p);
             return out;
         }
     };
@@ -112,12 +107,10 @@ pub fn parse_scores(file: &str, bytes: &[u8]) -> Parsed<ScoreRecord> {
         out.problems.push(problem(0, None, message.into()));
         return out;
     }
-    let root = match parse_json(text) {
+    let root = match parse_json::<Value>(text) {
         Ok(root) => root,
         Err(e) => {
-            let full = e.to_string();
-            let suffix = format!(" at line {} column {}", e.line(), e.column());
-            let detail = full.strip_suffix(&suffix).unwrap_or(&full);
+            let detail = json_detail(&e);
             let advice = if e.is_eof() {
                 "; the file ends early: is it truncated? re-export the scores file, or restore it"
             } else {
@@ -388,47 +381,6 @@ impl Reader<'_> {
     }
 }
 
-fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
-}
-
-/// Parses JSON, accepting the `NaN`, `Infinity` and `-Infinity` that Python writes (as
-/// null). Errors are those of the text as written, so their positions are exact.
-fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
-    serde_json::from_str(text).or_else(|e| {
-        let cleaned = without_non_finite(text);
-        if cleaned == text {
-            return Err(e);
-        }
-        serde_json::from_str(&cleaned).map_err(|_| e)
-    })
-}
-
-fn without_non_finite(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut in_string = false;
-    while let Some(c) = rest.chars().next() {
-        if !in_string {
-            if let Some(token) = ["-Infinity", "Infinity", "NaN"].iter().find(|t| rest.starts_with(**t)) {
-                out.push_str("null");
-                rest = rest.get(token.len()..).unwrap_or("");
-                continue;
-            }
-        }
-        if in_string && c == '\\' {
-            let escaped: String = rest.chars().take(2).collect();
-            out.push_str(&escaped);
-            rest = rest.get(escaped.len()..).unwrap_or("");
-            continue;
-        }
-        in_string ^= c == '"';
-        out.push(c);
-        rest = rest.get(c.len_utf8()..).unwrap_or("");
-    }
-    out
-}
-
 /// A 1-based line and byte column.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Pos {
@@ -442,7 +394,7 @@ const MAX_DEPTH: usize = 4;
 
 /// Positions by JSON Pointer (RFC 6901): for object members the position of the key, for
 /// array elements where the element starts. Lines end at `\n`, `\r\n` or a lone `\r`,
-/// as in `lines.rs`.
+/// as in `text.rs`.
 /// Also returns the pointers of keys that appear twice in one object.
 fn scan(text: &str) -> (HashMap<String, Pos>, Vec<String>) {
     struct Frame {

@@ -2,19 +2,30 @@
 //! and accounts for every row read: rows_read = rows_used + rows_dropped, always.
 //!
 //! Formats (README section "Input"): the tidy table (`tidy.rs`), wide tables
-//! (`wide.rs`), item-level rows (`items.rs`), lm-evaluation-harness output
-//! (`lmeval.rs`) and BIG-bench score files (`bigbench.rs`). `detect.rs` picks one
-//! from the path and content unless `--format` says.
+//! (`wide.rs`), item-level rows (`items/`), lm-evaluation-harness output (`lmeval/`)
+//! and BIG-bench score files (`bigbench.rs`).
+//!
+//! [`read`] goes in one line: `detect.rs` decides once how the input is read (a
+//! `Plan`, from the path, its first bytes and `--format`); `read.rs` runs that plan's
+//! reader; `dataset.rs` turns the records every reader but the tidy one hands over into
+//! the [`Dataset`] (the tidy reader validates its rows itself). Shared plumbing:
+//! `text.rs` (byte-order mark, lines), `json_text.rs` (JSON), `hint.rs` (numbers
+//! written as a spreadsheet shows them), `record.rs` (records and located problems).
 
 pub mod bigbench;
+mod dataset;
 mod detect;
+mod hint;
 pub mod items;
 mod json_text;
-mod lines;
 pub mod lmeval;
 mod meta;
 mod params;
+mod read;
 pub mod record;
+mod rules;
+mod table;
+mod text;
 mod tidy;
 pub mod wide;
 
@@ -22,6 +33,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+pub(crate) use hint::number_hint;
 pub use params::{parse_params, ParamsError};
 pub use tidy::read_tidy;
 
@@ -281,15 +293,6 @@ pub struct IngestOptions {
     pub join_on: Option<String>,
 }
 
-/// One located problem in an input file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RowError {
-    pub line: u64,
-    /// 1-based column (field) number, where the problem is in one field.
-    pub column: Option<usize>,
-    pub message: String,
-}
-
 /// At most this many located problems are listed in one error message.
 const MAX_LISTED: usize = 20;
 
@@ -311,8 +314,6 @@ pub enum IngestError {
     MappedHeaderMissing { path: String, role: String, header: String, found: String },
     #[error("{path}: {message}")]
     Header { path: String, message: String },
-    #[error("{}", format_row_errors(path, errors))]
-    Rows { path: String, errors: Vec<RowError> },
     #[error("{}", format_problems(.0))]
     Problems(Vec<record::Problem>),
 }
@@ -339,23 +340,6 @@ fn located(file: &str, line: u64, column: Option<usize>) -> String {
         (l, Some(c)) => format!("{file}:{l}:{c}: "),
         (l, None) => format!("{file}:{l}: "),
     }
-}
-
-fn format_row_errors(path: &str, errors: &[RowError]) -> String {
-    let mut out = String::new();
-    for (i, e) in errors.iter().take(MAX_LISTED).enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        match e.column {
-            Some(c) => out.push_str(&format!("{path}:{}:{c}: {}", e.line, e.message)),
-            None => out.push_str(&format!("{path}:{}: {}", e.line, e.message)),
-        }
-    }
-    if errors.len() > MAX_LISTED {
-        out.push_str(&format!("\n... and {} more problems", errors.len() - MAX_LISTED));
-    }
-    out
 }
 
 /// UTF-16 text (Excel's "Unicode text" export) is recognised by its byte-order mark and
@@ -388,23 +372,9 @@ pub(crate) fn found_headers(headers: &[String]) -> String {
     shown.join(", ")
 }
 
-/// What to do about a number that does not parse, when its form gives it away.
-pub(crate) fn number_hint(value: &str) -> String {
-    let v = value.trim();
-    if let Some(stripped) = v.strip_suffix('%') {
-        if stripped.trim().parse::<f64>().is_ok() {
-            return format!("; write {} and pass --percent, or write the fraction", stripped.trim());
-        }
-    }
-    if v.matches(',').count() == 1 && v.replace(',', ".").parse::<f64>().is_ok() {
-        return format!("; use a decimal point: {}", v.replace(',', "."));
-    }
-    "; give a number such as 0.42".to_string()
-}
-
 /// Reads one input, in the format `--format` names or the one its path and content show.
 pub fn read(path: &str, options: &IngestOptions) -> Result<Dataset, IngestError> {
-    detect::read(path, options)
+    read::read(path, options)
 }
 
 pub(crate) fn has_extension(path: &str, ext: &str) -> bool {

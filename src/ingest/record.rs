@@ -4,6 +4,27 @@
 //! [`super::Observation`]s (scores) or aggregates them (items), and accounts for every
 //! record read.
 
+/// Who was evaluated on what, as a run's aggregates are keyed: the model, its size
+/// (`P`: the text as written while rows are read, then the count), the task, the model
+/// family, the metric and the shots. Ordered field by field, in this order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RunKey<P> {
+    pub model: String,
+    pub params: P,
+    pub task: String,
+    pub family: String,
+    pub metric: String,
+    pub shots: Option<String>,
+}
+
+impl<P> RunKey<P> {
+    /// The same key with the size `params`.
+    pub fn with_params<Q>(self, params: Q) -> RunKey<Q> {
+        let RunKey { model, task, family, metric, shots, .. } = self;
+        RunKey { model, params, task, family, metric, shots }
+    }
+}
+
 /// One score read from a results file: a (model, task[, subtask], metric[, shots]) cell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreRecord {

@@ -5,13 +5,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::lines::LineIndex;
 use super::meta::{self, ScaleProblems, Scales};
 use super::record::Problem;
+use super::rules::{OneRow, OneSize};
+use super::table::resolve_roles;
+use super::text::LineIndex;
 use super::{clip, number_hint};
 use super::{
     parse_params, ColumnMapping, Dataset, DroppedRow, IngestError, IngestOptions, Observation, OnError, Role,
-    RowError,
 };
 
 /// Where each role lives in the header (0-based field index).
@@ -19,6 +20,8 @@ use super::{
 struct Layout {
     fields: HashMap<Role, usize>,
     width: usize,
+    /// The header names, as read.
+    headers: Vec<String>,
 }
 
 impl Layout {
@@ -47,54 +50,8 @@ impl Layout {
                 return Err(IngestError::MissingColumn { path: path.into(), role: role.to_string(), found });
             }
         }
-        Ok(Layout { fields, width: headers.len() })
+        Ok(Layout { fields, width: headers.len(), headers: headers.to_vec() })
     }
-}
-
-/// Where each role's column is (0-based), from the headers and the `--col` mappings.
-/// A header that appears twice, or a mapping naming no header, is an error.
-pub(super) fn resolve_roles(
-    path: &str,
-    headers: &[String],
-    mappings: &[ColumnMapping],
-) -> Result<HashMap<Role, usize>, IngestError> {
-    let found = super::found_headers(headers);
-    let position = |name: &str| -> Result<Option<usize>, IngestError> {
-        let hits: Vec<usize> =
-            (0..headers.len()).filter(|&i| headers[i].trim().eq_ignore_ascii_case(name.trim())).collect();
-        match hits.as_slice() {
-            [] => Ok(None),
-            [i] => Ok(Some(*i)),
-            [a, b, ..] => Err(IngestError::Problems(vec![Problem {
-                file: path.into(),
-                line: 1,
-                column: Some(b + 1),
-                message: format!(
-                    "column {:?} appears more than once (columns {} and {}); rename one, or pick one with --col",
-                    clip(name),
-                    a + 1,
-                    b + 1
-                ),
-            }])),
-        }
-    };
-    let mut fields = HashMap::new();
-    for role in Role::ALL {
-        let mapped = mappings.iter().rev().find(|m| m.role == role);
-        let index = match mapped {
-            Some(m) => Some(position(&m.header)?.ok_or_else(|| IngestError::MappedHeaderMissing {
-                path: path.into(),
-                role: role.to_string(),
-                header: m.header.clone(),
-                found: found.clone(),
-            })?),
-            None => position(role.name())?,
-        };
-        if let Some(i) = index {
-            fields.insert(role, i);
-        }
-    }
-    Ok(fields)
 }
 
 /// Reads a tidy table from memory. `path` is only used in messages.
@@ -108,7 +65,7 @@ pub fn read_tidy(
     if let Some(e) = super::utf16_error(path, bytes) {
         return Err(e);
     }
-    let content = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let content = super::text::strip_bom(bytes);
     if content.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IngestError::Empty { path: path.into() });
     }
@@ -150,12 +107,12 @@ pub fn read_tidy(
                 rows_read += 1;
                 let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
                 if record.len() != layout.width && reader.position().byte() as usize >= bytes.len() {
-                    if let Some(e) = unclosed_quote(bytes, &record, line, &lines) {
+                    if let Some(e) = unclosed_quote(path, bytes, &record, line, &lines) {
                         errors.push(e);
                         continue;
                     }
                 }
-                match parse_row(&record, line, &layout, &headers, default_task, options, &mut scales) {
+                match parse_row(path, &record, line, &layout, default_task, options, &mut scales) {
                     Ok(obs) => observations.push(obs),
                     Err(mut row_errors) => errors.append(&mut row_errors),
                 }
@@ -163,7 +120,12 @@ pub fn read_tidy(
             Err(e) => {
                 rows_read += 1;
                 let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
-                errors.push(RowError { line, column: None, message: format!("malformed CSV: {e}") });
+                errors.push(Problem {
+                    file: path.into(),
+                    line,
+                    column: None,
+                    message: format!("malformed CSV: {e}"),
+                });
                 if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) {
                     break;
                 }
@@ -177,11 +139,12 @@ pub fn read_tidy(
         return Err(IngestError::Header { path: path.into(), message });
     }
     let judged = scales.judge();
-    explain_scales(&scales, &judged, layout.get(Role::Score).map(|i| i + 1), &mut errors);
-    errors.extend(check_consistency(&observations));
+    explain_scales(path, &scales, &judged, layout.get(Role::Score).map(|i| i + 1), &mut errors);
+    errors.extend(check_consistency(path, &observations));
     errors.extend(
         meta::conflicts(&observations, |i| format!("line {}", observations[i].line)).into_iter().map(|c| {
-            RowError {
+            Problem {
+                file: path.into(),
                 line: observations[c.index].line,
                 column: layout.get(c.role).map(|i| i + 1),
                 message: format!(
@@ -195,7 +158,7 @@ pub fn read_tidy(
     errors.sort_by_key(|e| (e.line, e.column));
     // Scores on another scale are never dropped row by row: the rest would be misread.
     if !errors.is_empty() && (options.on_error == OnError::Fail || judged.any()) {
-        return Err(IngestError::Rows { path: path.into(), errors });
+        return Err(IngestError::Problems(errors));
     }
     // --on-error skip: each row with a problem is left out once, with all its problems.
     let mut reasons: BTreeMap<u64, Vec<String>> = BTreeMap::new();
@@ -218,17 +181,19 @@ pub fn read_tidy(
 }
 
 fn parse_row(
+    path: &str,
     record: &csv::ByteRecord,
     line: u64,
     layout: &Layout,
-    headers: &[String],
     default_task: &str,
     options: &IngestOptions,
     scales: &mut Scales,
-) -> Result<Observation, Vec<RowError>> {
+) -> Result<Observation, Vec<Problem>> {
+    let headers = &layout.headers;
     let mut errors = Vec::new();
     if record.len() != layout.width {
-        return Err(vec![RowError {
+        return Err(vec![Problem {
+            file: path.into(),
             line,
             column: None,
             message: format!(
@@ -243,7 +208,8 @@ fn parse_row(
         match std::str::from_utf8(&record[i]) {
             Ok(s) => Some(s.trim().to_string()),
             Err(_) => {
-                errors.push(RowError {
+                errors.push(Problem {
+                    file: path.into(),
                     line,
                     column: Some(i + 1),
                     message: format!(
@@ -277,7 +243,8 @@ fn parse_row(
     let at = |role: Role| layout.get(role).map(|i| i + 1);
     let header = |role: Role| layout.get(role).map_or(role.name(), |i| headers[i].as_str());
     let mut fail = |role: Role, message: String| {
-        errors.push(RowError {
+        errors.push(Problem {
+            file: path.into(),
             line,
             column: at(role),
             message: format!("column {:?}: {message}", header(role)),
@@ -443,16 +410,17 @@ fn parse_row(
 /// its first such line (its rows' own errors would only repeat it); lines of a file that
 /// also holds fractions are told it mixes scales, where "pass --percent" would be wrong.
 fn explain_scales(
+    path: &str,
     scales: &Scales,
     judged: &ScaleProblems,
     score_column: Option<usize>,
-    errors: &mut Vec<RowError>,
+    errors: &mut Vec<Problem>,
 ) {
     const PERCENT_HINT: &str = "; if scores are percentages, pass --percent";
     for m in &judged.percent_metrics {
         let lines = scales.lines_of(&m.metric);
         errors.retain(|e| !(lines.contains(&e.line) && e.message.contains(PERCENT_HINT)));
-        errors.push(RowError { line: m.line, column: score_column, message: m.message() });
+        errors.push(Problem { file: path.into(), line: m.line, column: score_column, message: m.message() });
     }
     let Some((first, value)) = scales.first_fraction() else { return };
     for e in errors.iter_mut().filter(|e| judged.percent_lines.contains(&e.line)) {
@@ -468,7 +436,13 @@ fn explain_scales(
 
 /// A record that runs to the end of the file because a quote opened in it is never
 /// closed: the csv reader then takes every later line as part of one field.
-fn unclosed_quote(bytes: &[u8], record: &csv::ByteRecord, line: u64, lines: &LineIndex) -> Option<RowError> {
+fn unclosed_quote(
+    path: &str,
+    bytes: &[u8],
+    record: &csv::ByteRecord,
+    line: u64,
+    lines: &LineIndex,
+) -> Option<Problem> {
     let start = record.position()?.byte() as usize;
     let rest = bytes.get(start..)?;
     if rest.iter().filter(|&&b| b == b'"').count() % 2 == 0 {
@@ -476,7 +450,8 @@ fn unclosed_quote(bytes: &[u8], record: &csv::ByteRecord, line: u64, lines: &Lin
     }
     let last = lines.line_of(bytes.len().saturating_sub(1) as u64);
     let span = if last > line { format!("lines {line} to {last} were") } else { format!("line {line} was") };
-    Some(RowError {
+    Some(Problem {
+ file: path.into(),
         line,
         column: None,
         message: format!(
@@ -486,18 +461,13 @@ fn unclosed_quote(bytes: &[u8], record: &csv::ByteRecord, line: u64, lines: &Lin
 }
 
 /// Rows that are each valid but contradict one another.
-fn check_consistency(observations: &[Observation]) -> Vec<RowError> {
+fn check_consistency(path: &str, observations: &[Observation]) -> Vec<Problem> {
     let mut errors = Vec::new();
-    // (model, task, subtask, metric, shots) → first line.
-    type RowKey<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, Option<&'a str>);
-    let mut seen: HashMap<RowKey, u64> = HashMap::new();
-    let mut sizes: HashMap<&str, (f64, u64)> = HashMap::new();
+    let (mut rows, mut sizes) = (OneRow::new(), OneSize::new());
     for o in observations {
-        let key =
-            (o.model.as_str(), o.task.as_str(), o.subtask.as_deref(), o.metric.as_str(), o.shots.as_deref());
-        if let Some(first) = seen.insert(key, o.line) {
-            seen.insert(key, first);
-            errors.push(RowError {
+        if let Some(first) = rows.first(o) {
+            errors.push(Problem {
+                file: path.into(),
                 line: o.line,
                 column: None,
                 message: format!(
@@ -509,8 +479,10 @@ fn check_consistency(observations: &[Observation]) -> Vec<RowError> {
                 ),
             });
         }
-        match sizes.get(o.model.as_str()) {
-            Some(&(p, first)) if p != o.params => errors.push(RowError {
+        rows.note(o, o.line);
+        if let Some(&(p, first)) = sizes.other(&o.model, o.params, o.line) {
+            errors.push(Problem {
+                file: path.into(),
                 line: o.line,
                 column: None,
                 message: format!(
@@ -519,11 +491,7 @@ fn check_consistency(observations: &[Observation]) -> Vec<RowError> {
                     crate::units::fmt_params(o.params),
                     crate::units::fmt_params(p)
                 ),
-            }),
-            Some(_) => {}
-            None => {
-                sizes.insert(o.model.as_str(), (o.params, o.line));
-            }
+            });
         }
     }
     errors

@@ -17,9 +17,10 @@
 //! lines come from [`LineIndex`] on each row's byte offset, so quoted newlines and CRLF
 //! files keep them right. A row's line is where the row starts.
 
-use super::lines::LineIndex;
+use super::hint::Spreadsheet;
 use super::parse_params;
 use super::record::{Parsed, Problem, ScoreRecord, Skipped};
+use super::text::LineIndex;
 
 /// Header names of the id columns. `family`, `task`, `shots` and `metric` are id columns
 /// only when a header of that name is present.
@@ -153,7 +154,7 @@ pub fn parse_wide(
         column,
         message,
     };
-    let content = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let content = super::text::strip_bom(bytes);
     if content.iter().all(|b| b.is_ascii_whitespace()) {
         let message =
             "the file is empty: expected a header row naming model, params and one column per subtask";
@@ -348,16 +349,14 @@ impl Row<'_> {
 /// What to write instead of a score written as a spreadsheet shows it: `45%` → 45 with
 /// `--percent`, or 0.45; `0,7` → 0.7.
 fn spreadsheet_number(cell: &str) -> Option<String> {
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    if let Some(number) = cell.strip_suffix('%').map(str::trim_end) {
-        let percent = number.parse::<f64>().ok().filter(|p| p.is_finite())?;
-        // Rounded so that 7.1% reads 0.071, not 0.07100000000000001.
-        let fraction = (percent / 100.0 * 1e12).round() / 1e12;
-        return Some(format!("{cell:?} is a percentage: write {number} and pass --percent, or {fraction}"));
-    }
-    let (whole, decimals) = cell.split_once(',')?;
-    (digits(whole.trim_start_matches('-')) && digits(decimals))
-        .then(|| format!("{cell:?} has a decimal comma: use a decimal point: {whole}.{decimals}"))
+    Some(match Spreadsheet::of(cell)? {
+        Spreadsheet::Percent { number, fraction } => {
+            format!("{cell:?} is a percentage: write {number} and pass --percent, or {fraction}")
+        }
+        Spreadsheet::DecimalComma { whole, decimals } => {
+            format!("{cell:?} has a decimal comma: use a decimal point: {whole}.{decimals}")
+        }
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,349 @@
+//! One validator builds the [`Dataset`] of every reader that hands over records: score
+//! records (lm-evaluation-harness results, BIG-bench scores, wide tables), item records
+//! (harness sample logs) and aggregated item-level rows. `--params-file` sizes, score
+//! ranges, scales, contradictions and `--on-error` are applied here, once.
+
+use std::collections::BTreeMap;
+
+use super::items::{self, ItemData, ItemSource};
+use super::meta::Scales;
+use super::record::{ItemRecord, Parsed, Problem, RunKey, ScoreRecord, Skipped};
+use super::rules::{OneRow, OneSize};
+use super::{Dataset, DroppedRow, Format, IngestError, IngestOptions, Observation, OnError};
+use crate::warnings::Warning;
+
+/// Item records from the harness's sample logs → a dataset: `--params-file` sizes first,
+/// then the item aggregation; what the logs skipped or could not read is listed.
+pub(super) fn samples_dataset(
+    path: &str,
+    parsed: Parsed<ItemRecord>,
+    options: &IngestOptions,
+) -> Result<Dataset, IngestError> {
+    let Parsed { mut records, skipped, problems } = parsed;
+    if !problems.is_empty() && options.on_error == OnError::Fail {
+        return Err(IngestError::Problems(problems));
+    }
+    let params = params_file(options)?;
+    for r in &mut records {
+        if let Some(p) = params.get(&r.model) {
+            r.params = Some(*p);
+        }
+    }
+    if let Some(r) = records.iter().find(|r| r.params.is_none()) {
+        return Err(IngestError::Problems(vec![Problem {
+            file: r.file.clone(),
+            line: r.line,
+            column: None,
+            message: format!(
+                "model {:?}: no parameter count in the results file or the model name; give one with --params-file (CSV: model,params)",
+                r.model
+            ),
+        }]));
+    }
+    let extra = (skipped.len() + problems.len()) as u64;
+    let source = ItemSource::Records(records);
+    let data = items::read_items(source, &items::record_columns(), "lm-eval", options.on_error)
+        .map_err(IngestError::Problems)?;
+    let mut dataset = item_data_to_dataset(path, data);
+    dataset.format = Format::LmEval;
+    dataset.rows_read += extra;
+    dataset.dropped.extend(skipped.into_iter().map(skipped_row));
+    dataset.dropped.extend(problems.into_iter().map(DroppedRow::from));
+    Ok(dataset)
+}
+
+/// Item-level rows → a dataset: one observation per (model, subtask) with its counts,
+/// and one task-level observation per model with the joint outcome.
+pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
+    let ItemData { rates, joint, rows_read, rows_used, problems } = data;
+    let mut observations = Vec::with_capacity(rates.len() + joint.len());
+    for r in &rates {
+        observations.push(aggregate(&r.key, Some(r.subtask.clone()), r.sum, r.n, r.binary));
+    }
+    let mut warnings = Vec::new();
+    for j in &joint {
+        if j.complete == 0 {
+            warnings.push(Warning::new(
+                "no-complete-items",
+                format!(
+                    "model {:?}, task {:?}: no item has all {} subtasks, so the joint outcome is unknown; \
+                     check that items share ids across subtasks (--join-on)",
+                    j.model,
+                    j.task,
+                    j.subtasks.len()
+                ),
+            ));
+            continue;
+        }
+        if j.complete < j.items {
+            warnings.push(Warning::new(
+                "incomplete-items",
+                format!(
+                    "model {:?}, task {:?}: {} of {} items lack one of the {} subtasks; the joint outcome uses the {} complete ones",
+                    j.model,
+                    j.task,
+                    j.items - j.complete,
+                    j.items,
+                    j.subtasks.len(),
+                    j.complete
+                ),
+            ));
+        }
+        let key = RunKey {
+            model: j.model.clone(),
+            params: j.params,
+            task: j.task.clone(),
+            family: j.family.clone(),
+            metric: j.metric.clone(),
+            shots: j.shots.clone(),
+        };
+        observations.push(aggregate(&key, None, j.joint_sum, j.complete, j.binary));
+    }
+    let dropped: Vec<DroppedRow> = problems.into_iter().map(DroppedRow::from).collect();
+    let mut dataset = Dataset::of_rows(path, Format::Items, observations, rows_read);
+    dataset.rows_used = rows_used;
+    dataset.dropped = dropped;
+    dataset.warnings = warnings;
+    dataset.joint = joint;
+    dataset
+}
+
+/// The observation of an aggregate of item-level rows (line 0: it has many): a subtask's
+/// rate, or with no subtask the joint outcome.
+fn aggregate(key: &RunKey<f64>, subtask: Option<String>, sum: f64, n: u64, binary: bool) -> Observation {
+    Observation {
+        line: 0,
+        model: key.model.clone(),
+        params: key.params,
+        task: key.task.clone(),
+        subtask,
+        family: key.family.clone(),
+        metric: key.metric.clone(),
+        shots: key.shots.clone(),
+        score: sum / n as f64,
+        n: Some(n),
+        correct: binary.then(|| sum.round() as u64),
+        flops: None,
+        higher_is_better: None,
+        chance: None,
+    }
+}
+
+/// Score records from a JSON reader → a dataset, with `--on-error` applied to the
+/// problems and every skipped record listed.
+pub(super) fn scores_dataset(
+    path: &str,
+    format: Format,
+    parsed: Parsed<ScoreRecord>,
+    options: &IngestOptions,
+    params: &BTreeMap<String, f64>,
+) -> Result<Dataset, IngestError> {
+    let Parsed { records, skipped, mut problems } = parsed;
+    let rows_read = (records.len() + skipped.len() + problems.len()) as u64;
+    let mut observations = Vec::with_capacity(records.len());
+    let mut dropped: Vec<DroppedRow> = skipped.into_iter().map(skipped_row).collect();
+    let mut locations = Vec::with_capacity(records.len());
+    let mut scales = Scales::default();
+    for r in records {
+        let at = (r.file.clone(), r.column);
+        match score_observation(r, options, params, &mut scales) {
+            Ok(o) => {
+                observations.push(o);
+                locations.push(at);
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    if let Some(message) = super::meta::unknown_percent_metrics(&options.percent_metrics, &scales.names()) {
+        return Err(IngestError::Header { path: path.into(), message });
+    }
+    let (observations, locations) = super::meta::drop_conflicts(observations, locations, &mut problems);
+    let (observations, conflicts) = check_scores(observations, &locations);
+    problems.extend(conflicts);
+    // Scores on another scale are never dropped one by one: the rest would be misread.
+    let judged = scales.judge();
+    if !problems.is_empty() && (options.on_error == OnError::Fail || judged.any()) {
+        judged.fold_into(&mut problems);
+        return Err(IngestError::Problems(problems));
+    }
+    dropped.extend(problems.into_iter().map(DroppedRow::from));
+    let mut dataset = Dataset::of_rows(path, format, observations, rows_read);
+    dataset.dropped = dropped;
+    Ok(dataset)
+}
+
+/// Scores that are each valid but contradict one another: the same (model, task,
+/// subtask, metric, shots) twice, or one model with two sizes. The later one is the
+/// problem; the first is kept.
+fn check_scores(
+    observations: Vec<Observation>,
+    locations: &[(String, Option<usize>)],
+) -> (Vec<Observation>, Vec<Problem>) {
+    let (mut rows, mut sizes) = (OneRow::new(), OneSize::new());
+    let mut keep = Vec::with_capacity(observations.len());
+    let mut problems = Vec::new();
+    for (o, (file, column)) in observations.iter().zip(locations) {
+        let problem =
+            |message: String| Problem { file: file.clone(), line: o.line, column: *column, message };
+        if let Some((f, l)) = rows.first(o) {
+            problems.push(problem(format!(
+                "model {:?}, task {:?}, subtask {:?}, metric {:?}, shots {:?} was already read at {f}:{l}; keep one",
+                o.model,
+                o.task,
+                o.subtask.as_deref().unwrap_or(""),
+                o.metric,
+                o.shots.as_deref().unwrap_or("")
+            )));
+            keep.push(false);
+            continue;
+        }
+        if let Some((p, (f, l))) = sizes.other(&o.model, o.params, (file.as_str(), o.line)) {
+            problems.push(problem(format!(
+                "model {:?} has {} parameters here (subtask {:?}) but {} at {f}:{l}; one model has one size: \
+                 fix the params, or set it with --params-file",
+                o.model,
+                crate::units::fmt_params(o.params),
+                o.subtask.as_deref().unwrap_or(""),
+                crate::units::fmt_params(*p)
+            )));
+            keep.push(false);
+            continue;
+        }
+        rows.note(o, (file.as_str(), o.line));
+        keep.push(true);
+    }
+    let kept = observations.into_iter().zip(keep).filter_map(|(o, keep)| keep.then_some(o)).collect();
+    (kept, problems)
+}
+
+fn skipped_row(s: Skipped) -> DroppedRow {
+    DroppedRow { file: s.file, line: s.line, column: None, reason: s.reason }
+}
+
+fn score_observation(
+    r: ScoreRecord,
+    options: &IngestOptions,
+    params: &BTreeMap<String, f64>,
+    scales: &mut Scales,
+) -> Result<Observation, Problem> {
+    let problem = |message: String| Problem { file: r.file.clone(), line: r.line, column: r.column, message };
+    let size = params.get(&r.model).copied().or(r.params);
+    let Some(size) = size.filter(|p| p.is_finite() && *p > 0.0) else {
+        return Err(problem(format!(
+            "model {:?}: no parameter count in the file or the model name; give one with --params-file (CSV: model,params)",
+            r.model
+        )));
+    };
+    let percent = options.percent || options.percent_metrics.contains(&r.metric);
+    scales.seen(&r.metric);
+    if !percent && r.score.is_finite() {
+        scales.note(&r.metric, r.line, r.score);
+    }
+    let scale = if percent { 100.0 } else { 1.0 };
+    if !r.score.is_finite() || r.score < 0.0 || r.score > scale {
+        let hint = if options.percent {
+            "with --percent scores lie in [0, 100]".to_string()
+        } else if percent {
+            format!("with --percent-metric {} its scores lie in [0, 100]", r.metric)
+        } else if r.score > 1.0 && r.score <= 100.0 {
+            "scores are fractions in [0, 1]; if they are percentages, pass --percent".to_string()
+        } else {
+            "scores are fractions in [0, 1]".to_string()
+        };
+        return Err(problem(format!(
+            "metric {:?}: score {} is outside the range; {hint}",
+            r.metric, r.score
+        )));
+    }
+    Ok(Observation {
+        line: r.line,
+        model: r.model,
+        params: size,
+        task: r.task,
+        subtask: r.subtask,
+        family: r.family.unwrap_or_else(|| "all".into()),
+        metric: r.metric,
+        shots: r.shots,
+        score: r.score / scale,
+        n: r.n,
+        correct: None,
+        flops: None,
+        higher_is_better: r.higher_is_better,
+        chance: r.chance,
+    })
+}
+
+/// `--params-file`: CSV with columns model and params (K/M/B/T suffixes allowed).
+pub(super) fn params_file(options: &IngestOptions) -> Result<BTreeMap<String, f64>, IngestError> {
+    let Some(file) = &options.params_file else { return Ok(BTreeMap::new()) };
+    let shown = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|source| IngestError::Io { path: shown.clone(), source })?;
+    read_params_csv(&shown, &bytes)
+}
+
+fn read_params_csv(shown: &str, bytes: &[u8]) -> Result<BTreeMap<String, f64>, IngestError> {
+    let content = super::text::strip_bom(bytes);
+    let index = super::text::LineIndex::new(bytes);
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(content);
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
+        Err(e) => {
+            return Err(IngestError::Header {
+                path: shown.into(),
+                message: format!("cannot read the header row: {e}"),
+            })
+        }
+    };
+    let (Some(m), Some(p)) =
+        (headers.iter().position(|h| h == "model"), headers.iter().position(|h| h == "params"))
+    else {
+        return Err(IngestError::Header {
+            path: shown.into(),
+            message: format!("a params file needs columns model and params; found {}", headers.join(", ")),
+        });
+    };
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    for record in reader.records() {
+        let problem = |line: u64, column: Option<usize>, message: String| Problem {
+            file: shown.into(),
+            line,
+            column,
+            message,
+        };
+        match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |pos| index.line_of(pos.byte()));
+                let (Some(model), Some(params)) = (r.get(m), r.get(p)) else {
+                    problems.push(problem(line, None, "the row has no model or params field".into()));
+                    continue;
+                };
+                match super::parse_params(params) {
+                    Ok(v) => {
+                        if out.insert(model.trim().to_string(), v).is_some_and(|old| old != v) {
+                            problems.push(problem(
+                                line,
+                                Some(p + 1),
+                                format!("model {model:?} is given two sizes"),
+                            ));
+                        }
+                    }
+                    Err(e) => problems.push(problem(
+                        line,
+                        Some(p + 1),
+                        format!("cannot parse params {params:?}: {e}"),
+                    )),
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |pos| index.line_of(pos.byte()));
+                problems.push(problem(line, None, format!("malformed CSV: {e}")));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(IngestError::Problems(problems))
+    }
+}
