@@ -85,6 +85,7 @@ fn summary(b: &Backtest, c: &Context) -> Value {
             "rows_read": c.dataset.rows_read,
             "rows_used": c.dataset.rows_used,
             "rows_dropped": c.dataset.dropped.len(),
+            "dropped": c.dataset.dropped,
         },
         "options": {
             "x": c.options.x_axis.name(),
