@@ -12,6 +12,8 @@ pub mod backtest;
 pub mod baseline;
 pub mod conformal;
 pub mod scoring;
+#[cfg(test)]
+mod simulation;
 pub mod trend;
 
 use std::collections::BTreeMap;
