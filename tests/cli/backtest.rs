@@ -182,7 +182,10 @@ fn predict_at_rejects_a_size_that_is_not_positive() {
 #[test]
 fn predict_at_forecasts_a_series_with_two_models_at_the_largest_size() {
     let w = Workdir::new();
-    w.analyze(data("backtest_cases.csv")).args(["--predict-at", "100B", "-q", "--charts", "none"]).assert().success();
+    w.analyze(data("backtest_cases.csv"))
+        .args(["--predict-at", "100B", "-q", "--charts", "none"])
+        .assert()
+        .success();
     let summary = w.summary();
     let h = summary["series"]
         .as_array()
