@@ -1,5 +1,9 @@
 //! End-to-end tests of the `emerge` binary: every test runs it in its own temporary
-//! working directory and reads back what it wrote to `--out`.
+//! working directory and reads back what it wrote to `--out`. The modules after them check
+//! what emerge produces as a whole: the committed figures (`figures`), Schaeffer et al.'s
+//! mirage through the library (`mirage`), the notebooks (`notebooks`, with a Python
+//! environment), report.html in headless Chromium (`report_browser`, skipped without a
+//! browser unless `CI` is set) and the output of a 2,000-series corpus (`report_scale`).
 //!
 //! Fixtures live in `tests/data/` (bad inputs in `tests/data/bad/`, one file per case);
 //! inputs whose exact bytes matter (BOM, CRLF, invalid UTF-8) are written by the test.
@@ -15,6 +19,12 @@ mod readme;
 mod report;
 mod stats;
 mod util;
+
+mod figures;
+mod mirage;
+mod notebooks;
+mod report_browser;
+mod report_scale;
 
 use std::path::Path;
 

@@ -137,7 +137,7 @@ fn bad_input_transcript_is_what_emerge_prints() {
 
 #[test]
 fn readme_images_are_committed_figures() {
-    // `emerge figures --check` (tests/figures.rs) keeps every file in figures/MANIFEST
+    // `emerge figures --check` (tests/cli/figures.rs) keeps every file in figures/MANIFEST
     // identical to what emerge draws; the README shows only such files.
     let text = readme();
     let manifest = std::fs::read_to_string(root().join("figures/MANIFEST")).expect("figures/MANIFEST");
@@ -150,7 +150,7 @@ fn readme_images_are_committed_figures() {
     assert!(images.contains(&"figures/fig1_seed_example.png"), "{images:?}");
     assert!(images.contains(&"figures/fig4_bbh_architectures.png"), "{images:?}");
     for image in images {
-        // The report's screenshot is a browser's picture, taken by tests/report_browser.rs.
+        // The report's screenshot is a browser's picture, taken by tests/cli/report_browser.rs.
         if image == "docs/report.png" {
             assert!(root().join(image).is_file(), "{image} is committed");
             continue;

@@ -68,6 +68,11 @@ impl Workdir {
     }
 }
 
+/// The repository's root (the crate's manifest directory).
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
 /// The example dataset shipped in `datasets/`.
 pub fn seed() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets").join("seed_example.csv")

@@ -11,9 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::repo;
 
 /// `EMERGE_CHROMIUM`, else the first of chromium, chromium-browser on PATH.
 fn chromium() -> Option<PathBuf> {

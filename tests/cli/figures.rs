@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::repo;
 
 fn emerge() -> Command {
     let mut cmd = Command::cargo_bin("emerge").expect("the emerge binary is built");

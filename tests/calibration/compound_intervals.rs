@@ -14,7 +14,7 @@
 //! The quick test runs 100 datasets × 400 draws per setting; the full one (ignored, see
 //! BENCHMARKS.md, "Compound intervals") 400 datasets × 2000 draws:
 //!
-//!     cargo test --test compound_intervals -- --ignored --nocapture
+//!     cargo test --test calibration -- --ignored --nocapture compound_intervals::
 
 use emerge::analyze::{bootstrap_group, IntervalRequest};
 use emerge::compose::{compose, Operator};

@@ -20,7 +20,7 @@
 //! item covariances between subtasks (pairwise, or one ICC), and an oracle (the true
 //! curves and the exact sampling variance), to show what would be calibrated:
 //!
-//!     cargo test --test composed_calibration -- --ignored --nocapture
+//!     cargo test --test calibration -- --ignored --nocapture composed::
 //!
 //! (`EMERGE_CAL_TASKS=200` for fewer tasks; the numbers are the same in release.)
 
@@ -35,6 +35,8 @@ use nalgebra::{DMatrix, DVector};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
+
+use crate::sim::sigmoid;
 
 /// Smallest and largest log10 N.
 const X_LO: f64 = 8.0;
@@ -71,10 +73,6 @@ struct Truth {
     mid: Vec<f64>,
     slope: Vec<f64>,
     ceiling: Vec<f64>,
-}
-
-fn sigmoid(t: f64) -> f64 {
-    1.0 / (1.0 + (-t).exp())
 }
 
 fn logit(p: f64) -> f64 {

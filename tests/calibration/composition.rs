@@ -15,7 +15,7 @@
 //! The rejection rate at 5% under N, NB, N25 and ND estimates the size, under J and JD the
 //! power. `cargo test` runs a quick version; the full one, with its table:
 //!
-//!     cargo test --test composition_calibration -- --ignored --nocapture
+//!     cargo test --test calibration -- --ignored --nocapture composition::
 //!
 //! (`EMERGE_COMPOSITION_DATASETS` sets the tasks per setting; default 1000.)
 
@@ -26,7 +26,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 
-const ALPHA: f64 = 0.05;
+use crate::sim::{sigmoid, ALPHA};
 
 #[derive(Debug, Clone, Copy)]
 struct Setting {
@@ -48,10 +48,6 @@ const N25: Setting = Setting { name: "N25", chance: 0.25, ..N };
 const ND: Setting = Setting { name: "ND", dependence: 1.0, ..N };
 const J: Setting = Setting { name: "J", jump: 0.10, ..N };
 const JD: Setting = Setting { name: "JD", jump: 0.10, ..ND };
-
-fn sigmoid(t: f64) -> f64 {
-    1.0 / (1.0 + (-t).exp())
-}
 
 fn task(s: &Setting, truths: &mut ChaCha8Rng, counts: &mut ChaCha8Rng) -> BeyondData {
     let x: Vec<f64> = (0..s.sizes).map(|i| 8.0 + 3.0 * i as f64 / (s.sizes - 1) as f64).collect();

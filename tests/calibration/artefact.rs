@@ -21,7 +21,7 @@
 //! Quick version in `cargo test`; the full one (400 tasks per setting, figures in
 //! BENCHMARKS.md):
 //!
-//!     cargo test --release --test artefact_calibration -- --ignored --nocapture
+//!     cargo test --release --test calibration -- --ignored --nocapture artefact::
 //!
 //! (`EMERGE_PAIR_DATASETS=100` for fewer.)
 
@@ -33,6 +33,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 
+use crate::sim::sigmoid;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Setting {
     Mirage,
@@ -40,10 +42,6 @@ enum Setting {
     Gentle,
     /// Equally abrupt: L = 1 and CONTINUOUS scored on its own items, so D is 0 in truth.
     Equal,
-}
-
-fn sigmoid(t: f64) -> f64 {
-    1.0 / (1.0 + (-t).exp())
 }
 
 const SIZES: usize = 6;

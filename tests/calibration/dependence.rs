@@ -3,7 +3,7 @@
 //!
 //! Each task: 6 sizes log-spaced over 10⁸…10¹¹, k = 5 subtasks whose rates are logistic
 //! in log10 N with slope 2.2 per decade and midpoints 8.5, 8.9, 9.3, 9.7, 10.1 (as in
-//! tests/compound_intervals.rs), all shifted by one uniform draw in [−0.3, 0.3] per task.
+//! tests/calibration/compound_intervals.rs), all shifted by one uniform draw in [−0.3, 0.3] per task.
 //! Items follow `emerge simulate`'s model: item i's outcome on subtask j is 1[U_ij < p_j],
 //! U_ij being the item's shared uniform with probability √ρₛ, ρₛ the dependence at size s:
 //! - R0: ρ = 0 at every size; R3: ρ = 0.3 at every size (the nulls);
@@ -13,7 +13,7 @@
 //! size under R0 and R3 and the power under UP. The quick test runs in `cargo test`; the
 //! full one (≥ 400 tasks per setting, see BENCHMARKS_dependence.md):
 //!
-//!     cargo test --release --test dependence_calibration -- --ignored --nocapture
+//!     cargo test --release --test calibration -- --ignored --nocapture dependence::
 //!
 //! (`EMERGE_DEPENDENCE_TASKS=N` for another number of tasks per setting, default 400;
 //! `EMERGE_DEPENDENCE_SETTINGS=300` for the settings whose name contains "300".)
@@ -26,7 +26,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-const ALPHA: f64 = 0.05;
+use crate::sim::ALPHA;
+
 const MIDS: [f64; 5] = [8.5, 8.9, 9.3, 9.7, 10.1];
 const SLOPE: f64 = 2.2;
 const SIZES: usize = 6;

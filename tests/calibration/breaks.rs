@@ -14,7 +14,7 @@
 //! jump planted in each series' own null fit) with the rejection rate under J, and times
 //! single tests with and without power:
 //!
-//!     cargo test --release --test break_calibration -- --ignored --nocapture
+//!     cargo test --release --test calibration -- --ignored --nocapture breaks::
 //!
 //! (`EMERGE_BREAK_DATASETS=100` for fewer datasets per setting; default 1000.)
 
@@ -28,7 +28,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 
-const ALPHA: f64 = 0.05;
+use crate::sim::{sigmoid, ALPHA};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Truth {
@@ -54,10 +54,6 @@ const B: Setting = Setting { name: "B", sizes: 5, items: 100, chance: 0.0, truth
 const A25: Setting = Setting { name: "A25", sizes: 6, items: 300, chance: 0.25, truth: Truth::Smooth };
 const S: Setting = Setting { name: "S", sizes: 6, items: 300, chance: 0.0, truth: Truth::Step };
 const J: Setting = Setting { name: "J", sizes: 6, items: 300, chance: 0.0, truth: Truth::Jump };
-
-fn sigmoid(t: f64) -> f64 {
-    1.0 / (1.0 + (-t).exp())
-}
 
 fn x_at(s: &Setting, i: usize) -> f64 {
     8.0 + 3.0 * i as f64 / (s.sizes - 1) as f64
