@@ -33,7 +33,7 @@
 //! Besag & Clifford (1991, Biometrika 78(2)). The null distribution of T is thus the
 //! one of emerge's own model of dependence at the group's sizes, items and rates, with
 //! the boundary ρ = 0 and the estimated ρ both accounted for; its size under that model is
-//! measured in tests/dependence_calibration.rs (BENCHMARKS_dependence.md). Outside that
+//! measured in tests/calibration/dependence.rs (BENCHMARKS.md, "Question 2 with item-level data"). Outside that
 //! model (say one pair of subtasks far more dependent than the others) both the null
 //! mean and the spread of Eₛ may differ, and the test is only as good as the model.
 //!
