@@ -3,7 +3,7 @@
 //!
 //! The pipeline: [`ingest`] → [`compose`] → [`analyze`] → [`render`] / [`export`].
 //! [`cmd`] holds one module per subcommand (its arguments, configuration and run);
-//! [`cli`] is the top-level command line.
+//! [`cli`] is the top-level command line. ARCHITECTURE.md maps the whole tree.
 //! [`files`] is the ground floor under every stage that writes to disk.
 
 pub mod analyze;
