@@ -2,7 +2,8 @@
 //! metrics (Schaeffer, Miranda & Koyejo 2023; Wei et al. 2022; Srivastava et al. 2022).
 //!
 //! The pipeline: [`ingest`] → [`compose`] → [`analyze`] → [`render`] / [`export`].
-//! [`cmd`] wires it together per subcommand; [`cli`] is the command-line definition.
+//! [`cmd`] holds one module per subcommand (its arguments, configuration and run);
+//! [`cli`] is the top-level command line. ARCHITECTURE.md maps the whole tree.
 //! [`files`] is the ground floor under every stage that writes to disk.
 
 pub mod analyze;
@@ -36,11 +37,8 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         cli::Command::Analyze(args) => cmd::analyze::run(&(*args).into_config(), out).map(|_| ()),
         cli::Command::Backtest(args) => cmd::backtest::run(&(*args).into_config(), out),
         cli::Command::Power(args) => cmd::power::run(&args.into_query(), out),
-        cli::Command::Figures(args) => figures::run(&args.into_config(), out),
-        cli::Command::Simulate(args) => {
-            let file = args.out.clone();
-            cmd::simulate::run(&args.into_simulation()?, &file, out)
-        }
+        cli::Command::Figures(args) => cmd::figures::run(&args.into_config(), out),
+        cli::Command::Simulate(args) => cmd::simulate::run(&args.into_config()?, out),
     }
 }
 

@@ -3,18 +3,18 @@
 //!
 //! `figures/MANIFEST` holds the SHA-256 of every file in `sha256sum` format;
 //! `--check` draws the figures into a temporary directory and compares them with it.
+//! The command itself (arguments, writing, checking) is [`crate::cmd::figures`].
 
 mod catalog;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use crate::analyze::AnalyzeOptions;
 use crate::compose::Operator;
-use crate::files;
 use crate::ingest::IngestOptions;
 use crate::render::{self, Figure, ImageFormat};
 use crate::report::Report;
@@ -82,15 +82,6 @@ impl Datasets {
     }
 }
 
-/// What `emerge figures` does.
-#[derive(Debug, Clone)]
-pub struct FiguresConfig {
-    pub datasets: PathBuf,
-    pub out: PathBuf,
-    pub check: bool,
-    pub formats: Vec<ImageFormat>,
-}
-
 /// The name of the hash list in the figures directory.
 pub const MANIFEST: &str = "MANIFEST";
 
@@ -128,69 +119,6 @@ pub fn manifest(files: &[(String, Vec<u8>)]) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Runs `emerge figures`.
-pub fn run(config: &FiguresConfig, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let datasets = Datasets::new(&config.datasets);
-    if !config.datasets.is_dir() {
-        bail!(
-            "{} is not a directory: run `emerge figures` from the repository root, or give --datasets DIR",
-            config.datasets.display()
-        );
-    }
-    let files = build_all(&datasets, &config.formats)?;
-    let fresh = manifest(&files);
-    if config.check {
-        let path = config.out.join(MANIFEST);
-        let committed =
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let differences = compare(&committed, &fresh);
-        if !differences.is_empty() {
-            bail!(
-                "{} of the figures differ from {}:\n{}\nRegenerate them with `emerge figures --out {}` and look at them before committing.",
-                differences.len(),
-                path.display(),
-                differences.join("\n"),
-                config.out.display()
-            );
-        }
-        writeln!(out, "{} files match {}", files.len(), path.display())?;
-        return Ok(());
-    }
-    files::create_dir(&config.out)?;
-    for (name, bytes) in &files {
-        files::write_atomically(&config.out.join(name), bytes)?;
-    }
-    files::write_atomically(&config.out.join(MANIFEST), fresh.as_bytes())?;
-    writeln!(out, "wrote {} figure files and {MANIFEST} to {}", files.len(), config.out.display())?;
-    Ok(())
-}
-
-/// One line per file whose hash differs, is missing from the manifest, or is listed
-/// but no longer drawn.
-fn compare(committed: &str, fresh: &str) -> Vec<String> {
-    let parse = |text: &str| -> Vec<(String, String)> {
-        text.lines()
-            .filter_map(|l| l.split_once("  "))
-            .map(|(hash, name)| (name.to_string(), hash.to_string()))
-            .collect()
-    };
-    let (old, new) = (parse(committed), parse(fresh));
-    let mut out = Vec::new();
-    for (name, hash) in &new {
-        match old.iter().find(|(n, _)| n == name) {
-            Some((_, h)) if h == hash => {}
-            Some(_) => out.push(format!("  {name}: differs")),
-            None => out.push(format!("  {name}: not in the manifest")),
-        }
-    }
-    for (name, _) in &old {
-        if !new.iter().any(|(n, _)| n == name) {
-            out.push(format!("  {name}: in the manifest but no longer drawn"));
-        }
-    }
-    out
 }
 
 /// figures/README.md, generated from the catalogue so that it cannot drift.
@@ -243,20 +171,5 @@ mod tests {
             assert!(readme.contains(&format!("## Figure {}. {}", def.number, def.title)));
             assert!(readme.contains(&format!("({}.svg)", def.stem)));
         }
-    }
-
-    #[test]
-    fn compare_names_every_kind_of_difference() {
-        let old = "aa  one.png\nbb  two.png\ncc  gone.png\n";
-        let new = "aa  one.png\nxx  two.png\ndd  new.png\n";
-        assert_eq!(
-            compare(old, new),
-            [
-                "  two.png: differs",
-                "  new.png: not in the manifest",
-                "  gone.png: in the manifest but no longer drawn"
-            ]
-        );
-        assert!(compare(old, old).is_empty());
     }
 }
