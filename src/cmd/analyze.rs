@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::shared::{dedup, open_unit, positive_size, unit_interval, InputArgs};
 use crate::analyze::artefact::MetricPair;
 use crate::analyze::{AnalyzeOptions, CiMethod, FdrFamily, XAxis, DEFAULT_SEED};
-use crate::cli::{dedup, open_unit, positive_size, unit_interval, InputArgs};
 use crate::compose::Operator;
 use crate::ingest::IngestOptions;
 use crate::render::{ChartSelection, ImageFormat};

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::shared::{dedup, open_unit, unit_interval, InputArgs};
 use crate::analyze::forecast::{backtest, TrendSettings};
 use crate::analyze::{AnalyzeOptions, XAxis, DEFAULT_SEED};
-use crate::cli::{dedup, open_unit, unit_interval, InputArgs};
 use crate::ingest::IngestOptions;
 use crate::render::ImageFormat;
 use crate::{analyze, compose, export, ingest};

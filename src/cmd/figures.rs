@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 
-use crate::cli::dedup;
+use super::shared::dedup;
 use crate::figures::{build_all, manifest, Datasets, MANIFEST};
 use crate::files;
 use crate::render::ImageFormat;

@@ -6,4 +6,5 @@ pub mod analyze;
 pub mod backtest;
 pub mod figures;
 pub mod power;
+pub mod shared;
 pub mod simulate;

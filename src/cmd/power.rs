@@ -4,8 +4,8 @@ use std::io::Write;
 
 use clap::Args;
 
+use super::shared::open_unit;
 use crate::analyze::resolution::{explain, power, PowerQuery};
-use crate::cli::open_unit;
 
 /// Shown at the end of `emerge power --help`.
 const POWER_EXAMPLES: &str = "\

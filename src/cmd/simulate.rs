@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use super::shared::unit_interval;
 use crate::analyze::DEFAULT_SEED;
-use crate::cli::unit_interval;
 use crate::simulate::Simulation;
 
 /// Shown at the end of `emerge simulate --help`.
