@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::ExportError;
-use crate::analyze::forecast::backtest::{Backtest, Method, HORIZONS};
+use crate::analyze::forecast::backtest::{horizon_label, Backtest, Method, HORIZONS};
 use crate::analyze::forecast::scoring::{Comparison, Summary};
 use crate::analyze::AnalyzeOptions;
 use crate::files::write_atomically_with;
@@ -32,15 +32,8 @@ pub fn write_all(b: &Backtest, c: &Context, dir: &Path) -> Result<Vec<PathBuf>, 
         writeln!(w)
     })?;
     let csv_path = dir.join("backtest_series.csv");
-    write_atomically_with(&csv_path, |w| write_rows(w, b, c))?;
+    write_atomically_with(&csv_path, |w| write_rows(w, b))?;
     Ok(vec![json_path, csv_path])
-}
-
-fn horizon_label(h: usize) -> &'static str {
-    match h {
-        1 => "one size out",
-        _ => "two sizes out",
-    }
 }
 
 fn pair(p: Option<(f64, f64)>) -> Value {
@@ -149,7 +142,7 @@ const CSV_HEADER: [&str; 19] = [
     "covered",
 ];
 
-fn write_rows(w: &mut dyn Write, b: &Backtest, _c: &Context) -> std::io::Result<()> {
+fn write_rows(w: &mut dyn Write, b: &Backtest) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(CSV_HEADER)?;
     let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{theme, write_charts, Figure, ImageFormat, Panel, RenderError, Scale, Shape, Strip};
-use crate::analyze::forecast::backtest::{Backtest, Method, HORIZONS};
+use crate::analyze::forecast::backtest::{horizon_label, Backtest, Method, HORIZONS};
 
 /// Draws the chart in every format into `dir`; nothing when no series was back-tested.
 pub fn draw(b: &Backtest, dir: &Path, formats: &[ImageFormat]) -> Result<Vec<PathBuf>, RenderError> {
@@ -52,7 +52,7 @@ pub fn figure(b: &Backtest) -> Option<Figure> {
             .filter(|s| s.horizon == h)
             .filter_map(|s| Some(format!("{} {:.2}", s.method.name(), s.mae?)))
             .collect();
-        notes.push(format!("MAE, {}: {}.", horizon_title(h), maes.join(", ")));
+        notes.push(format!("MAE, {}: {}.", horizon_label(h), maes.join(", ")));
         let series = strips.first().map_or(0, |s| s.values.len());
         let mut panel = Panel::new(
             Scale::Categories(methods.clone()),
@@ -60,7 +60,7 @@ pub fn figure(b: &Backtest) -> Option<Figure> {
             Scale::Linear,
             "absolute error (points)".into(),
         );
-        panel.title = format!("{} ({series} series)", horizon_title(h));
+        panel.title = format!("{} ({series} series)", horizon_label(h));
         panel.strips = strips;
         panels.push(panel);
     }
@@ -78,11 +78,4 @@ pub fn figure(b: &Backtest) -> Option<Figure> {
         notes,
         size: (theme::SIZE.0 + 400, theme::SIZE.1),
     })
-}
-
-fn horizon_title(h: usize) -> &'static str {
-    match h {
-        1 => "one size out",
-        _ => "two sizes out",
-    }
 }

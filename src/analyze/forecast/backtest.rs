@@ -11,8 +11,16 @@ use super::baseline;
 use super::trend::{Forecaster, TrendSettings, MIN_POINTS};
 use super::{Prediction, Track, Unusable};
 
-/// The horizons back-tested.
-pub const HORIZONS: [usize; 2] = [1, 2];
+/// The horizons back-tested (the same as the forecaster's own calibration).
+pub use super::conformal::CALIBRATION_HORIZONS as HORIZONS;
+
+/// How the outputs name a horizon.
+pub fn horizon_label(h: usize) -> &'static str {
+    match h {
+        1 => "one size out",
+        _ => "two sizes out",
+    }
+}
 
 /// A forecasting method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -158,30 +166,30 @@ pub fn backtest(candidates: Vec<Candidate>, settings: TrendSettings, level: f64,
     Backtest { candidates, outcome, summaries, comparisons, level, seed }
 }
 
-/// Why a candidate cannot be back-tested at all.
-fn unusable(c: &Candidate) -> Option<Unusable> {
+/// A candidate's track, or why it cannot be back-tested at all.
+fn usable(c: &Candidate) -> Result<&Track, Unusable> {
     match &c.track {
-        Err(why) => Some(*why),
-        Ok(t) if t.len() < MIN_POINTS + 1 => Some(Unusable::TooShort),
-        Ok(t) if t.is_constant() => Some(Unusable::Constant),
-        Ok(_) => None,
+        Err(why) => Err(*why),
+        Ok(t) if t.len() < MIN_POINTS + 1 => Err(Unusable::TooShort),
+        Ok(t) if t.is_constant() => Err(Unusable::Constant),
+        Ok(t) => Ok(t),
     }
 }
 
 /// Runs the back-test at every horizon.
 pub fn run(candidates: &[Candidate], settings: TrendSettings, level: f64) -> Outcome {
-    let excluded: Vec<(usize, Unusable)> =
-        candidates.iter().enumerate().filter_map(|(i, c)| unusable(c).map(|why| (i, why))).collect();
-    let usable: Vec<(usize, &Track)> = candidates
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !excluded.iter().any(|(e, _)| e == i))
-        .filter_map(|(i, c)| c.track.as_ref().ok().map(|t| (i, t)))
-        .collect();
+    let mut excluded = Vec::new();
+    let mut usable_tracks: Vec<(usize, &Track)> = Vec::new();
+    for (i, c) in candidates.iter().enumerate() {
+        match usable(c) {
+            Ok(t) => usable_tracks.push((i, t)),
+            Err(why) => excluded.push((i, why)),
+        }
+    }
     let mut rows = Vec::new();
     let mut calibrations = Vec::new();
     for h in HORIZONS {
-        let cut: Vec<(usize, &Track, Track)> = usable
+        let cut: Vec<(usize, &Track, Track)> = usable_tracks
             .iter()
             .filter(|(_, t)| t.len() >= MIN_POINTS + h)
             .map(|&(i, t)| (i, t, t.truncated(t.len() - h)))

@@ -16,8 +16,6 @@ pub mod scoring;
 mod simulation;
 pub mod trend;
 
-use std::collections::BTreeMap;
-
 pub use conformal::{Calibration, Calibrations};
 pub use trend::{Forecaster, TrendModel, TrendSettings};
 
@@ -68,47 +66,21 @@ impl Unusable {
 /// on the sum of their items. Err when a point has no x. `tied_largest` reports whether
 /// the largest size held more than one model.
 pub fn merge_sizes(points: &[(Option<f64>, f64, Option<f64>)]) -> Result<Merged, Unusable> {
-    let mut by_x: BTreeMap<OrderedX, (f64, usize, Option<f64>)> = BTreeMap::new();
-    for &(x, y, n) in points {
-        let x = x.filter(|x| x.is_finite()).ok_or(Unusable::MissingX)?;
-        let e = by_x.entry(OrderedX(x)).or_insert((0.0, 0, Some(0.0)));
-        e.0 += y;
-        e.1 += 1;
-        e.2 = match (e.2, n) {
-            (Some(a), Some(b)) => Some(a + b),
-            _ => None,
-        };
-    }
-    let tied_largest = by_x.values().next_back().is_some_and(|e| e.1 > 1);
-    let (mut xs, mut ys, mut ns) = (Vec::new(), Vec::new(), Vec::new());
-    for (x, (sum, count, n)) in by_x {
-        xs.push(x.0);
-        ys.push(sum / count as f64);
-        ns.push(n);
-    }
+    let mut sorted: Vec<(f64, f64, Option<f64>)> = points
+        .iter()
+        .map(|&(x, y, n)| x.filter(|x| x.is_finite()).map(|x| (x, y, n)).ok_or(Unusable::MissingX))
+        .collect::<Result<_, _>>()?;
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let runs: Vec<&[(f64, f64, Option<f64>)]> = sorted.chunk_by(|a, b| a.0 == b.0).collect();
+    let tied_largest = runs.last().is_some_and(|run| run.len() > 1);
+    let xs = runs.iter().map(|run| run[0].0).collect();
+    let ys = runs.iter().map(|run| run.iter().map(|p| p.1).sum::<f64>() / run.len() as f64).collect();
+    let ns = runs.iter().map(|run| run.iter().map(|p| p.2).sum::<Option<f64>>()).collect();
     Ok((xs, ys, ns, tied_largest))
 }
 
 /// x, y and items per distinct size, and whether the largest size held several models.
 pub type Merged = (Vec<f64>, Vec<f64>, Vec<Option<f64>>, bool);
-
-/// A finite f64 ordered for use as a map key.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct OrderedX(f64);
-
-impl Eq for OrderedX {}
-
-impl PartialOrd for OrderedX {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for OrderedX {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
 
 impl Track {
     /// The first `len` points (the smallest sizes).

@@ -148,13 +148,16 @@ fn comparison(
         pairs,
         clusters: sums.len(),
         mae_difference: total / pairs as f64,
-        ci: cluster_bootstrap(
-            &sums,
-            seed ^ ((horizon as u64) << 8 | method as u64) << 4 | baseline as u64,
-            level,
-        ),
+        ci: cluster_bootstrap(&sums, stream_seed(seed, horizon, method, baseline), level),
         win_rate: wins / pairs as f64,
     })
+}
+
+/// The seed of one comparison's resamples: the run's seed mixed with the horizon, the
+/// method and the baseline.
+fn stream_seed(seed: u64, horizon: usize, method: Method, baseline: Method) -> u64 {
+    let mixed = (((horizon as u64) << 8) | method as u64) << 4;
+    (seed ^ mixed) | baseline as u64
 }
 
 /// Percentile interval of the mean difference over resampled clusters. None with fewer

@@ -260,8 +260,6 @@ impl TrendModel {
 #[derive(Debug, Clone)]
 pub struct Forecaster {
     pub settings: TrendSettings,
-    /// Whether the settings were chosen by the inner back-test (false: the defaults).
-    pub selected: bool,
     pub model: TrendModel,
     pub calibration: Calibrations,
 }
@@ -274,7 +272,6 @@ impl Forecaster {
     pub fn fit(tracks: &[&Track], base: TrendSettings, level: f64) -> Forecaster {
         let inner = |s: TrendSettings| super::conformal::inner_backtest(tracks, s);
         let mut best = (base, inner(base));
-        let mut selected = false;
         if best.1.len() >= MIN_SELECTION_RESIDUALS {
             let mae = |r: &[super::conformal::InnerResidual]| {
                 r.iter().map(|r| r.error).sum::<f64>() / r.len() as f64
@@ -294,12 +291,10 @@ impl Forecaster {
                     }
                 }
             }
-            selected = true;
         }
         let (settings, residuals) = best;
         Forecaster {
             settings,
-            selected,
             model: TrendModel::fit(tracks, settings),
             calibration: Calibrations::of_residuals(&residuals, level),
         }
