@@ -242,6 +242,8 @@ fn prediction_calibration(c: &Calibrations) -> Value {
 pub(crate) fn calibration(c: &Calibrations) -> Value {
     json!({
         "interval": c.pooled.method(),
+        "trend_weight": c.trend_weight,
+        "trend_weight_chosen": c.trend_weight_chosen,
         "quantile": c.pooled.quantile,
         "backtest_residuals": c.pooled.residuals,
         "horizons": c.by_horizon.iter().map(|(h, decades, k)| json!({

@@ -2,16 +2,33 @@
 //! Shafer 2005; Lei et al. 2018) on back-test residuals.
 //!
 //! Every track long enough is cut short by one and by two sizes; the trend method, fitted
-//! on the cut tracks alone (priors included), predicts each track's largest size. The
-//! residuals, scaled by the method's own standard error (a studentised, "normalised"
-//! conformity score), are sorted; the ⌈(M + 1)·level⌉-th smallest of M is the quantile q
-//! of every interval ŷ ± q·se. With fewer than ⌈level/(1 − level)⌉ residuals (19 at 95%)
-//! no such quantile exists, and q is the normal one, stated as uncalibrated.
+//! on the cut tracks alone (priors included), predicts each track's largest size. Each
+//! residual is divided by its forecast's scale s = √(se² + c²·trend²) (a "normalised"
+//! conformity score, Lei et al. 2018 §5.2): se is the method's standard error from
+//! sampling, trend the distance the undamped trend alone moves the score, and c the share
+//! of that distance the trend may be wrong by. The scaled residuals are sorted; the
+//! ⌈(M + 1)·level⌉-th smallest of M is the quantile q of every interval ŷ ± q·s. With
+//! fewer than ⌈level/(1 − level)⌉ residuals (19 at 95%) no such quantile exists, and q is
+//! the normal one, stated as uncalibrated.
+//!
+//! c is chosen from [`TREND_WEIGHTS`] as the one giving the narrowest intervals on
+//! average over the same residuals (every candidate is calibrated to the level, so the
+//! narrowest is the one whose scale tracks the errors best: flat series get narrow
+//! intervals, rising ones wide). Choosing among a few scores on the calibration residuals
+//! costs little coverage (Yang & Kuchibhotla 2024, "Selection and aggregation of conformal
+//! prediction sets"); the simulation in [`super::simulation`] measures it. With fewer than
+//! [`MIN_SELECTION_RESIDUALS`] residuals c is [`DEFAULT_TREND_WEIGHT`].
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::trend::{TrendModel, TrendSettings, MIN_POINTS};
+use super::trend::{TrendModel, TrendSettings, MIN_POINTS, MIN_SELECTION_RESIDUALS};
 use super::Track;
+
+/// The shares of the trend's reach an interval may allow for, chosen among by the data.
+pub const TREND_WEIGHTS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
+/// The share used when the data are too few to choose: half the trend's reach, which is
+/// the distance between the default damped (0.5) and the undamped path.
+pub const DEFAULT_TREND_WEIGHT: f64 = 0.5;
 
 /// Sizes held back from each track to calibrate: 1 and 2, as the back-test.
 pub const CALIBRATION_HORIZONS: [usize; 2] = [1, 2];
@@ -21,6 +38,8 @@ pub const CALIBRATION_HORIZONS: [usize; 2] = [1, 2];
 pub struct InnerResidual {
     pub error: f64,
     pub se: f64,
+    /// The forecast's trend reach ([`super::trend::Point::trend`]).
+    pub trend: f64,
     /// Sizes held back, and the decades from the largest size kept to the one predicted.
     pub horizon: usize,
     pub decades: f64,
@@ -41,11 +60,12 @@ pub fn inner_backtest(tracks: &[&Track], settings: TrendSettings) -> Vec<InnerRe
         let model = TrendModel::fit(&cut, settings);
         for (full, short) in &pairs {
             let at = full.len() - 1;
-            if let Some((value, se)) = model.point(short, full.x[at]) {
-                if se > 0.0 {
+            if let Some(p) = model.point(short, full.x[at]) {
+                if p.se > 0.0 {
                     out.push(InnerResidual {
-                        error: (full.y[at] - full.clamp(value)).abs(),
-                        se,
+                        error: (full.y[at] - full.clamp(p.value)).abs(),
+                        se: p.se,
+                        trend: p.trend,
                         horizon: h,
                         decades: full.x[at] - short.x[short.len() - 1],
                     });
@@ -59,6 +79,10 @@ pub fn inner_backtest(tracks: &[&Track], settings: TrendSettings) -> Vec<InnerRe
 /// The interval quantiles per horizon, and over every horizon.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calibrations {
+    /// The share c of the trend's reach in every forecast's scale √(se² + c²·trend²).
+    pub trend_weight: f64,
+    /// Whether c was chosen from the data (false: [`DEFAULT_TREND_WEIGHT`]).
+    pub trend_weight_chosen: bool,
     /// From every inner residual.
     pub pooled: Calibration,
     /// Per horizon with enough residuals for a conformal quantile: (horizon, median decades
@@ -66,23 +90,52 @@ pub struct Calibrations {
     pub by_horizon: Vec<(usize, f64, Calibration)>,
 }
 
+/// A forecast's scale: its sampling standard error and a share c of its trend's reach.
+fn scale(se: f64, trend: f64, c: f64) -> f64 {
+    (se * se + (c * trend).powi(2)).sqrt()
+}
+
 impl Calibrations {
-    /// Quantiles from inner back-test residuals at `level`: one per horizon, so that a
-    /// forecast one step ahead is not calibrated by two-step errors, and one pooled.
+    /// Quantiles from inner back-test residuals at `level`, with the trend weight that
+    /// gives the narrowest intervals on these residuals (the default below
+    /// [`MIN_SELECTION_RESIDUALS`]).
     pub fn of_residuals(residuals: &[InnerResidual], level: f64) -> Calibrations {
-        let score = |r: &InnerResidual| r.error / r.se;
+        if residuals.len() < MIN_SELECTION_RESIDUALS {
+            return Calibrations::with_weight(residuals, level, DEFAULT_TREND_WEIGHT, false);
+        }
+        let mut best: Option<(f64, Calibrations)> = None;
+        for c in TREND_WEIGHTS {
+            let k = Calibrations::with_weight(residuals, level, c, true);
+            let width = residuals.iter().map(|r| k.half_width(r.decades, r.se, r.trend)).sum::<f64>();
+            if best.as_ref().is_none_or(|(w, _)| width < w - 1e-12) {
+                best = Some((width, k));
+            }
+        }
+        best.map(|(_, k)| k).expect("at least one trend weight")
+    }
+
+    /// Quantiles at trend weight `c`: one per horizon, so that a forecast one step ahead is
+    /// not calibrated by two-step errors, and one pooled.
+    pub fn with_weight(residuals: &[InnerResidual], level: f64, c: f64, chosen: bool) -> Calibrations {
+        let score = |r: &InnerResidual| r.error / scale(r.se, r.trend, c);
         let pooled = Calibration::from_scores(residuals.iter().map(score).collect(), level);
         let by_horizon = CALIBRATION_HORIZONS
             .iter()
             .filter_map(|&h| {
                 let own: Vec<&InnerResidual> = residuals.iter().filter(|r| r.horizon == h).collect();
-                let c = Calibration::from_scores(own.iter().map(|r| score(r)).collect(), level);
+                let k = Calibration::from_scores(own.iter().map(|r| score(r)).collect(), level);
                 let mut decades: Vec<f64> = own.iter().map(|r| r.decades).collect();
                 decades.sort_by(f64::total_cmp);
-                c.conformal.then(|| (h, decades[decades.len() / 2], c))
+                k.conformal.then(|| (h, decades[decades.len() / 2], k))
             })
             .collect();
-        Calibrations { pooled, by_horizon }
+        Calibrations { trend_weight: c, trend_weight_chosen: chosen, pooled, by_horizon }
+    }
+
+    /// Half the interval of a forecast `decades` ahead with standard error `se` and trend
+    /// reach `trend`.
+    pub fn half_width(&self, decades: f64, se: f64, trend: f64) -> f64 {
+        self.for_decades(decades).quantile * scale(se, trend, self.trend_weight)
     }
 
     /// The calibration for a forecast `decades` beyond the largest model: that of the horizon

@@ -318,6 +318,8 @@ pub struct DatasetResult {
     pub quantiles: Vec<f64>,
     /// The window and damping the forecaster chose per horizon.
     pub chosen: Vec<TrendSettings>,
+    /// The intervals' trend weight per horizon.
+    pub trend_weights: Vec<f64>,
 }
 
 /// Back-tests a dataset and tallies its rows.
@@ -392,6 +394,7 @@ pub fn measure(d: &Dataset) -> DatasetResult {
             })
             .collect(),
         chosen,
+        trend_weights: outcome.calibrations.iter().map(|c| c.calibration.trend_weight).collect(),
     }
 }
 
@@ -408,6 +411,8 @@ pub struct Report {
     pub mean_quantile: Vec<f64>,
     /// Datasets per (horizon, window, damping in hundredths) the forecaster chose.
     pub chosen: BTreeMap<(usize, usize, u32), usize>,
+    /// Datasets per (horizon, trend weight in hundredths) of the intervals.
+    pub trend_weights: BTreeMap<(usize, u32), usize>,
 }
 
 /// Mean and its standard error across datasets.
@@ -449,7 +454,11 @@ pub fn run_setting(s: Setting, datasets: usize) -> Report {
     let mut quantiles = vec![0.0; HORIZONS.len()];
     let mut excluded = 0;
     let mut chosen: BTreeMap<(usize, usize, u32), usize> = BTreeMap::new();
+    let mut trend_weights: BTreeMap<(usize, u32), usize> = BTreeMap::new();
     for r in &results {
+        for (&h, c) in HORIZONS.iter().zip(&r.trend_weights) {
+            *trend_weights.entry((h, (100.0 * c).round() as u32)).or_default() += 1;
+        }
         excluded += r.excluded;
         for (&h, s) in HORIZONS.iter().zip(&r.chosen) {
             *chosen.entry((h, s.window, (100.0 * s.damping).round() as u32)).or_default() += 1;
@@ -462,7 +471,16 @@ pub fn run_setting(s: Setting, datasets: usize) -> Report {
             per_dataset.entry(*k).or_default().push((t.coverage(), t.difference()));
         }
     }
-    Report { setting: s, datasets, pooled, per_dataset, excluded, mean_quantile: quantiles, chosen }
+    Report {
+        setting: s,
+        datasets,
+        pooled,
+        per_dataset,
+        excluded,
+        mean_quantile: quantiles,
+        chosen,
+        trend_weights,
+    }
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -529,6 +547,13 @@ pub fn table(reports: &[Report]) -> String {
                 .map(|(v, w, d)| format!("window {w}, damping {:.2}: {v}", *d as f64 / 100.0))
                 .collect();
             out.push_str(&format!("  chosen at h = {h}: {}\n", all.join("; ")));
+            let weights: Vec<String> = r
+                .trend_weights
+                .iter()
+                .filter(|(k, _)| k.0 == h)
+                .map(|(k, v)| format!("{:.2}: {v}", k.1 as f64 / 100.0))
+                .collect();
+            out.push_str(&format!("  interval trend weight c at h = {h}: {}\n", weights.join("; ")));
         }
     }
     out

@@ -226,9 +226,10 @@ impl TrendModel {
         self.pools.get(&t.pool).unwrap_or(&self.global)
     }
 
-    /// The forecast at x (not yet kept inside the metric's range) and its standard error
-    /// as a prediction of one new observation; None for a track shorter than [`MIN_POINTS`].
-    pub fn point(&self, t: &Track, x: f64) -> Option<(f64, f64)> {
+    /// The forecast at x (not yet kept inside the metric's range), its standard error as a
+    /// prediction of one new observation, and the trend's own reach; None for a track shorter
+    /// than [`MIN_POINTS`].
+    pub fn point(&self, t: &Track, x: f64) -> Option<Point> {
         if t.len() < MIN_POINTS || !x.is_finite() {
             return None;
         }
@@ -247,12 +248,23 @@ impl TrendModel {
         let lever = l.x_last - l.x_bar + reach;
         let value = l.y_bar + slope * lever;
         let new_obs = binomial_var(t.clamp(value), l.n_last) + prior.extra;
-        // The damping is a judgement, not an estimate: the undamped path counts as one
-        // standard error away.
-        let damping_var = (slope * (ahead.max(0.0) - reach.max(0.0))).powi(2);
-        let se = (1.0 / l.sum_w + lever * lever * slope_var + new_obs + damping_var).sqrt();
-        (value.is_finite() && se.is_finite()).then_some((value, se))
+        let se = (1.0 / l.sum_w + lever * lever * slope_var + new_obs).sqrt();
+        let trend = (slope * ahead.max(0.0)).abs();
+        (value.is_finite() && se.is_finite() && trend.is_finite()).then_some(Point { value, se, trend })
     }
+}
+
+/// A forecast before calibration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub value: f64,
+    /// Standard error from sampling: the level's, the slope's and a new observation's.
+    pub se: f64,
+    /// |pooled slope| × decades ahead: how far the undamped trend alone would move the
+    /// score. How wrong a trend turns out grows with it (a straight line is only a local
+    /// description of a curve), which no sampling variance measures; the conformity score
+    /// ([`super::conformal`]) scales it by a weight chosen from the data.
+    pub trend: f64,
 }
 
 /// The method ready to predict: settings, pooled priors and a calibrated interval
@@ -302,12 +314,12 @@ impl Forecaster {
 
     /// The forecast of a track at x, inside the metric's range, with its interval.
     pub fn predict(&self, t: &Track, x: f64) -> Option<Prediction> {
-        let (value, se) = self.model.point(t, x)?;
+        let p = self.model.point(t, x)?;
         let ahead = x - t.x[t.len() - 1];
-        let half = self.calibration.for_decades(ahead).quantile * se;
+        let half = self.calibration.half_width(ahead, p.se, p.trend);
         Some(Prediction {
-            value: t.clamp(value),
-            interval: Some(t.clamp_interval((value - half, value + half))),
+            value: t.clamp(p.value),
+            interval: Some(t.clamp_interval((p.value - half, p.value + half))),
         })
     }
 }
@@ -337,11 +349,11 @@ mod tests {
         let refs: Vec<&Track> = ts.iter().collect();
         let undamped = TrendSettings { damping: 1.0, ..TrendSettings::default() };
         let m = TrendModel::fit(&refs, undamped);
-        let (v, _) = m.point(&ts[0], 12.0).expect("forecast");
+        let v = m.point(&ts[0], 12.0).expect("forecast").value;
         assert!((v - 0.5).abs() < 1e-9, "{v}");
         // Damped by the default 0.5: half the slope beyond the largest model.
         let m = TrendModel::fit(&refs, TrendSettings::default());
-        let (v, _) = m.point(&ts[0], 12.0).expect("forecast");
+        let v = m.point(&ts[0], 12.0).expect("forecast").value;
         assert!((v - 0.45).abs() < 1e-9, "{v}");
         assert!(m.prior(&ts[0]).tau2 < 1e-12);
     }
@@ -374,7 +386,8 @@ mod tests {
         ts.push(track("f", &[0.25, 0.24, 0.25, 0.33], Some(200.0)));
         let refs: Vec<&Track> = ts.iter().collect();
         let m = TrendModel::fit(&refs, TrendSettings::default());
-        let (v, se) = m.point(&ts[8], 12.0).expect("forecast");
+        let p = m.point(&ts[8], 12.0).expect("forecast");
+        let (v, se) = (p.value, p.se);
         // Its own weighted line would reach about 0.33 + 0.024·1.5… ≈ 0.39 one decade on.
         assert!(v < 0.33, "{v}");
         assert!(se > 0.0);
