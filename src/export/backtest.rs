@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::ExportError;
 use crate::analyze::forecast::backtest::{Backtest, Method, CUTOFF};
+use crate::analyze::forecast::Unusable;
 use crate::analyze::forecast::scoring::{Comparison, Summary};
 use crate::analyze::AnalyzeOptions;
 use crate::files::write_atomically_with;
@@ -78,7 +79,11 @@ fn summary(b: &Backtest, c: &Context) -> Value {
         .outcome
         .excluded
         .iter()
-        .map(|&(i, why)| excluded_entry(i, "all", why.reason()))
+        .map(|&(i, why)| {
+            // Beyond the cutoff, a series with a model without FLOPs is back-tested without it.
+            let beyond = b.cutoff.is_some() && why == Unusable::MissingX && b.candidates[i].partial.is_some();
+            excluded_entry(i, if beyond { "sizes" } else { "all" }, why.reason())
+        })
         .chain(b.outcome.cutoff_excluded.iter().map(|&(i, why)| excluded_entry(i, "cutoff", why)))
         .collect();
     json!({

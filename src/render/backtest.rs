@@ -57,8 +57,19 @@ pub fn figure(b: &Backtest) -> Option<Figure> {
             .filter(|s| s.horizon == h)
             .filter_map(|s| Some(format!("{} {:.2}", s.method.name(), s.mae?)))
             .collect();
-        notes.push(format!("MAE, {}: {}.", b.label(h), maes.join(", ")));
         let predictions = strips.first().map_or(0, |s| s.values.len());
+        let series: std::collections::BTreeSet<usize> =
+            b.outcome.rows.iter().filter(|r| r.horizon == h).map(|r| r.series).collect();
+        if h == CUTOFF {
+            notes.push(format!(
+                "MAE, {} ({predictions} models of {} series): {}.",
+                b.label(h),
+                series.len(),
+                maes.join(", ")
+            ));
+        } else {
+            notes.push(format!("MAE, {}: {}.", b.label(h), maes.join(", ")));
+        }
         let mut panel = Panel::new(
             Scale::Categories(methods.clone()),
             "method".into(),
@@ -66,9 +77,8 @@ pub fn figure(b: &Backtest) -> Option<Figure> {
             "absolute error (points)".into(),
         );
         panel.title = if h == CUTOFF {
-            let series = b.outcome.rows.iter().filter(|r| r.horizon == h).map(|r| r.series).collect::<std::collections::BTreeSet<_>>();
             let above = b.cutoff.as_ref().map_or(0.0, |c| c.flops);
-            format!("above {above:e} FLOPs ({predictions} models, {} series)", series.len())
+            format!("above {above:e} FLOPs ({predictions} models)")
         } else {
             format!("{} ({predictions} series)", b.label(h))
         };

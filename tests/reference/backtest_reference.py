@@ -44,8 +44,11 @@ Protocol
   Cutoff horizon (--x flops only), after horizons 1 and 2: the cutoff C is --flops-cutoff, else
     from the distinct models (by name) of the whole file that have flops: sorted ascending
     f_1 <= ... <= f_M, ceil(M / 3) of them set aside from the top, C = f_(M - ceil(M / 3)).
-    Of the series that pass checks 0-3, the sizes with flops <= C are training, those above are
-    the targets; checks, in this order: no size above C: `no model above the cutoff`; fewer than
+    A series excluded by check 0 is, for this horizon only, the series without its rows that
+    have no flops (Ruan et al. drop such models), and checks 1-3 are applied to it; one that
+    fails is listed as not back-tested beyond the cutoff with that reason. Of the series that
+    pass, the sizes with flops <= C are training, those above are the targets; checks, in
+    this order: no size above C: `no model above the cutoff`; fewer than
     3 sizes <= C: `fewer than 3 sizes at or below the cutoff`. Otherwise each size above C, in
     increasing order, is one target, predicted by persistence (the score at the largest training
     size) and linear (as above, over all training sizes, at the target's x). horizon = `cutoff`.
@@ -168,13 +171,21 @@ def backtest(rows, axis, cutoff):
     """Forecasts, excluded series and series not back-tested beyond the cutoff."""
     forecasts, excluded, beyond = [], [], []
     for key, members in group(rows).items():
+        sizes_too = True
         if any(r[axis] is None for r in members):
             excluded.append((key, len({r["model"] for r in members}), "a model has no value on the x axis"))
-            continue
+            if cutoff is None:
+                continue
+            # Beyond the cutoff, a model without FLOPs is left out of its series (Ruan et al. drop it).
+            members = [r for r in members if r[axis] is not None]
+            sizes_too = False
         pts = points(members, axis)
-        reason = exclusion(pts)
+        reason = exclusion(pts) if pts else "too short"
         if reason:
-            excluded.append((key, len(pts), reason))
+            if sizes_too:
+                excluded.append((key, len(pts), reason))
+            else:
+                beyond.append((key, reason))
             continue
 
         def add(h, train, target):
@@ -183,7 +194,7 @@ def backtest(rows, axis, cutoff):
                 forecasts.append(dict(zip(HEADER, [*key, h, m, predicted[m], target[2], predicted[m] - target[2],
                                                    target[4]])))
 
-        for h in HORIZONS:
+        for h in HORIZONS if sizes_too else []:
             train = pts[:-h]
             if len(train) >= 3:
                 add(h, train, pts[-1])

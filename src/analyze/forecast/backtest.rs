@@ -153,9 +153,12 @@ pub struct Candidate {
     /// The cluster its errors are resampled with: (family, task).
     pub cluster: (String, String),
     pub track: Result<Track, Unusable>,
-    /// The models at each point of the track (" + "-joined where a size holds several);
-    /// empty when not known.
+    /// The models at each point of the track (" + "-joined where a size holds several), or
+    /// of `partial` when the track is missing x values; empty when not known.
     pub models: Vec<String>,
+    /// When some model of the series has no x (under `--x flops`): the track of the others,
+    /// which the cutoff horizon uses (Ruan et al. drop a model without FLOPs).
+    pub partial: Option<Result<Track, Unusable>>,
 }
 
 /// One prediction of one series at one horizon by one method.
@@ -254,28 +257,40 @@ impl Backtest {
 /// from them), as candidates.
 pub fn candidates(a: &crate::analyze::Analysis) -> Vec<Candidate> {
     let axis = a.options.x_axis;
+    let groups: std::collections::HashMap<_, _> = a.groups.iter().map(|g| (&g.key, g)).collect();
+    // A track's x values are computed from these points exactly so: equal, not near.
+    let names = |s: &crate::analyze::Series, t: &Track| -> Vec<String> {
+        t.x.iter()
+            .map(|&x| {
+                let at: Vec<&str> = s
+                    .points
+                    .iter()
+                    .filter(|p| axis.log10_of(p.params, p.flops) == Some(x))
+                    .map(|p| p.model.as_str())
+                    .collect();
+                at.join(" + ")
+            })
+            .collect()
+    };
     a.series
         .iter()
         .zip(super::tracks(a, false))
         .filter(|(s, _)| s.kind != crate::analyze::SeriesKind::Compound)
-        .map(|(s, track)| Candidate {
-            // A track's x values are computed from these points exactly so: equal, not near.
-            models: track.as_ref().map_or_else(
-                |_| Vec::new(),
-                |t| {
-                    t.x.iter()
-                        .map(|&x| {
-                            let at: Vec<&str> = s
-                                .points
-                                .iter()
-                                .filter(|p| axis.log10_of(p.params, p.flops) == Some(x))
-                                .map(|p| p.model.as_str())
-                                .collect();
-                            at.join(" + ")
-                        })
-                        .collect()
-                },
-            ),
+        .map(|(s, track)| {
+            let partial = matches!(track, Err(Unusable::MissingX)).then(|| {
+                let mut known = s.clone();
+                known.points.retain(|p| axis.log10_of(p.params, p.flops).is_some());
+                super::track_of(&known, groups[&s.key], &a.options, false)
+            });
+            let models = match (&track, &partial) {
+                (Ok(t), _) | (_, Some(Ok(t))) => names(s, t),
+                _ => Vec::new(),
+            };
+            (s, track, models, partial)
+        })
+        .map(|(s, track, models, partial)| Candidate {
+            models,
+            partial,
             label: Label {
                 task: s.key.task.clone(),
                 family: s.key.family.clone(),
@@ -343,11 +358,26 @@ fn cutoff_slots(rows: &[Row], candidates: &[Candidate]) -> (Vec<Row>, Vec<Candid
 
 /// A candidate's track, or why it cannot be back-tested at all.
 fn usable(c: &Candidate) -> Result<&Track, Unusable> {
-    match &c.track {
+    usable_track(&c.track)
+}
+
+fn usable_track(track: &Result<Track, Unusable>) -> Result<&Track, Unusable> {
+    match track {
         Err(why) => Err(*why),
         Ok(t) if t.len() < MIN_POINTS + 1 => Err(Unusable::TooShort),
         Ok(t) if t.is_constant() => Err(Unusable::Constant),
         Ok(t) => Ok(t),
+    }
+}
+
+/// The track the cutoff horizon uses: the candidate's, else, when some model has no x, the
+/// track of the others (Ruan et al. drop a model without FLOPs). None when the candidate is
+/// left out for another reason (already listed).
+fn cutoff_track(c: &Candidate) -> Option<Result<&Track, Unusable>> {
+    match (usable(c), &c.partial) {
+        (Ok(t), _) => Some(Ok(t)),
+        (Err(Unusable::MissingX), Some(partial)) => Some(usable_track(partial)),
+        _ => None,
     }
 }
 
@@ -377,7 +407,15 @@ pub fn run(candidates: &[Candidate], settings: TrendSettings, level: f64, cutoff
     if let Some(c) = cutoff {
         let at = c.log10();
         let mut cut = Vec::new();
-        for &(i, t) in &usable_tracks {
+        for (i, c) in candidates.iter().enumerate() {
+            let t = match cutoff_track(c) {
+                None => continue,
+                Some(Err(why)) => {
+                    cutoff_excluded.push((i, why.reason()));
+                    continue;
+                }
+                Some(Ok(t)) => t,
+            };
             let below = cut_len(t, at);
             if below == t.len() {
                 cutoff_excluded.push((i, NOTHING_ABOVE_CUTOFF));

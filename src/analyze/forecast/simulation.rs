@@ -223,6 +223,7 @@ pub fn dataset(s: &Setting, replicate: usize) -> Dataset {
                 cluster: (family, name),
                 track: Ok(track),
                 models: Vec::new(),
+                partial: None,
             });
             out.shapes.push(task.shape);
             out.truth.push(truth);
