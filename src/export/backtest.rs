@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::ExportError;
 use crate::analyze::forecast::backtest::{Backtest, Method, CUTOFF};
-use crate::analyze::forecast::Unusable;
 use crate::analyze::forecast::scoring::{Comparison, Summary};
+use crate::analyze::forecast::Unusable;
 use crate::analyze::AnalyzeOptions;
 use crate::files::write_atomically_with;
 use crate::ingest::Dataset;
@@ -124,7 +124,8 @@ fn horizon_value(h: usize) -> Value {
 
 /// Series with a prediction at a horizon, and predictions (held-out models) there.
 fn counts(b: &Backtest, h: usize) -> (usize, usize) {
-    let rows: Vec<_> = b.outcome.rows.iter().filter(|r| r.horizon == h && r.method == Method::Persistence).collect();
+    let rows: Vec<_> =
+        b.outcome.rows.iter().filter(|r| r.horizon == h && r.method == Method::Persistence).collect();
     let mut series: Vec<usize> = rows.iter().map(|r| r.series).collect();
     series.dedup();
     (series.len(), rows.len())
@@ -238,13 +239,21 @@ pub fn write_table(out: &mut dyn Write, b: &Backtest, c: &Context) -> std::io::R
         let rows: Vec<&Summary> = b.summaries.iter().filter(|s| s.horizon == h).collect();
         if rows.is_empty() {
             if h == CUTOFF {
-                writeln!(out, "\nhorizon cutoff ({}): no series has 3 sizes at or below it and one above", b.label(h))?;
+                writeln!(
+                    out,
+                    "\nhorizon cutoff ({}): no series has 3 sizes at or below it and one above",
+                    b.label(h)
+                )?;
             }
             continue;
         }
         let (series, predictions) = counts(b, h);
         if h == CUTOFF {
-            writeln!(out, "\nhorizon cutoff ({}): {predictions} held-out models in {series} series", b.label(h))?;
+            writeln!(
+                out,
+                "\nhorizon cutoff ({}): {predictions} held-out models in {series} series",
+                b.label(h)
+            )?;
         } else {
             writeln!(out, "\nhorizon {h} ({}): {series} series", b.label(h))?;
         }

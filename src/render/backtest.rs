@@ -55,7 +55,16 @@ pub fn figure(b: &Backtest) -> Option<Figure> {
             .summaries
             .iter()
             .filter(|s| s.horizon == h)
-            .filter_map(|s| Some(format!("{} {:.2}", s.method.name(), s.mae?)))
+            .filter_map(|s| {
+                // A method that could not predict everywhere (the logistic, when its fit fails)
+                // is scored on fewer predictions: say on how many.
+                let of = if s.failed > 0 {
+                    format!(" ({} of {})", s.predicted, s.predicted + s.failed)
+                } else {
+                    String::new()
+                };
+                Some(format!("{} {:.2}{of}", s.method.name(), s.mae?))
+            })
             .collect();
         let predictions = strips.first().map_or(0, |s| s.values.len());
         let series: std::collections::BTreeSet<usize> =

@@ -17,12 +17,20 @@ const REFERENCE_INPUTS: [(&str, &str, &[&str]); 12] = [
     ("gpt3_arithmetic", "datasets/gpt3_arithmetic.csv", &[]),
     ("flan_bbh_subtasks_by_size", "datasets/flan_bbh_subtasks_by_size.csv", &[]),
     ("mmlu_multifamily_by_size", "datasets/mmlu_multifamily_by_size.csv", &[]),
-    ("wei2022_cot_arithmetic_reasoning_by_size", "datasets/wei2022_cot_arithmetic_reasoning_by_size.csv", &[]),
+    (
+        "wei2022_cot_arithmetic_reasoning_by_size",
+        "datasets/wei2022_cot_arithmetic_reasoning_by_size.csv",
+        &[],
+    ),
     ("obsscaling_base_llm", "datasets/obsscaling/obsscaling_base_llm.csv", &[]),
     ("obsscaling_leaderboard_v2", "datasets/obsscaling/obsscaling_leaderboard_v2.csv", &[]),
     // The FLOPs axis and the cutoff horizon: the default cutoff, and Ruan et al.'s 8.4e22.
     ("obsscaling_base_llm_flops", "datasets/obsscaling/obsscaling_base_llm.csv", &["--x", "flops"]),
-    ("obsscaling_leaderboard_v2_flops", "datasets/obsscaling/obsscaling_leaderboard_v2.csv", &["--x", "flops"]),
+    (
+        "obsscaling_leaderboard_v2_flops",
+        "datasets/obsscaling/obsscaling_leaderboard_v2.csv",
+        &["--x", "flops"],
+    ),
     (
         "obsscaling_base_llm_flops_8.4e22",
         "datasets/obsscaling/obsscaling_base_llm.csv",
@@ -139,19 +147,28 @@ fn flops_cutoff_horizon() {
     let cutoff = &horizons[2];
     assert_eq!(cutoff["flops_cutoff"], 1.0584e23);
     assert_eq!(cutoff["label"], "beyond 1.0584e23 FLOPs");
-    assert_eq!((cutoff["models_at_or_below"].as_u64(), cutoff["models_above"].as_u64()), (Some(82), Some(41)));
+    assert_eq!(
+        (cutoff["models_at_or_below"].as_u64(), cutoff["models_above"].as_u64()),
+        (Some(82), Some(41))
+    );
     assert_eq!(b["options"]["flops_cutoff"], 1.0584e23);
     // Reference: persistence 48 predictions, MAE 10.023523217114903 points.
-    let persistence =
-        cutoff["methods"].as_array().expect("methods").iter().find(|m| m["method"] == "persistence").expect("row");
+    let persistence = cutoff["methods"]
+        .as_array()
+        .expect("methods")
+        .iter()
+        .find(|m| m["method"] == "persistence")
+        .expect("row");
     assert_eq!(persistence["predicted"], 48);
     assert!((persistence["mae"].as_f64().expect("mae") - 10.023523217114903).abs() < 1e-9);
     // One (family, task) cluster per family and task: BLOOM and H2O-Danube predict one model
     // each on 8 tasks, Qwen1.5 four (its 110B model, without FLOPs, left out): 48 predictions
     // in 24 clusters.
-    let c = cutoff["comparisons"].as_array().expect("comparisons").iter().find(|c| {
-        c["method"] == "emerge" && c["baseline"] == "persistence"
-    });
+    let c = cutoff["comparisons"]
+        .as_array()
+        .expect("comparisons")
+        .iter()
+        .find(|c| c["method"] == "emerge" && c["baseline"] == "persistence");
     assert_eq!(c.map(|c| (&c["pairs"], &c["clusters"])), Some((&Value::from(48), &Value::from(24))));
     let excluded = b["excluded"].as_array().expect("excluded");
     assert!(excluded.iter().any(|e| e["family"] == "Qwen1.5"

@@ -208,11 +208,18 @@ fn report_shows_predict_at_in_the_group_section() {
         r
     };
     let r = probe(&["--predict-at", "10T", "--predict-at", "1e15"], "with");
-    let rows: Vec<&str> =
-        r["detail"]["predictions"].as_array().expect("predictions").iter().filter_map(|v| v.as_str()).collect();
+    let rows: Vec<&str> = r["detail"]["predictions"]
+        .as_array()
+        .expect("predictions")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
     // Every series of the group (subtasks, task level, compounds) at both sizes.
     assert!(rows.len() >= 4 && rows.len() % 2 == 0, "{rows:?}");
-    assert!(rows.iter().any(|t| t.starts_with("subtask 110T params62.0%") && t.contains("emerge+1.0")), "{rows:?}");
+    assert!(
+        rows.iter().any(|t| t.starts_with("subtask 110T params62.0%") && t.contains("emerge+1.0")),
+        "{rows:?}"
+    );
     assert!(rows.iter().any(|t| t.contains("1e15 params")), "{rows:?}");
     let r = probe(&[], "without");
     assert_eq!(r["detail"]["predictions"], serde_json::json!([]), "{r}");

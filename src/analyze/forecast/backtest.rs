@@ -14,8 +14,10 @@
 //! README's example cutoff is 8.4e22 FLOPs, Llama-2-7B). They fit one curve across families;
 //! emerge's methods forecast each series from its own smaller models, so here each series
 //! with [`MIN_POINTS`] sizes at or below the cutoff and one above is cut there, and each of
-//! its models above is one prediction. Without `--flops-cutoff` the cutoff is the one with
-//! a third of the input's models above it ([`Cutoff::choose`]).
+//! its models above is one prediction. A model without FLOPs is left out of its series here
+//! (Ruan et al. drop it: it is on neither side); horizons 1 and 2 leave such a series out,
+//! as its largest model may be the one without. Without `--flops-cutoff` the cutoff is the
+//! one with a third of the input's models above it ([`Cutoff::choose`]).
 //!
 //! Each horizon's forecaster is fitted on the cut series alone, its pooled priors and its
 //! conformal calibration included, so nothing a prediction is judged on reaches it.
@@ -72,7 +74,12 @@ impl Cutoff {
             }
         };
         let models_at_or_below = f.iter().filter(|&&v| v <= flops).count();
-        Some(Cutoff { flops, is_default: given.is_none(), models_at_or_below, models_above: f.len() - models_at_or_below })
+        Some(Cutoff {
+            flops,
+            is_default: given.is_none(),
+            models_at_or_below,
+            models_above: f.len() - models_at_or_below,
+        })
     }
 
     /// "beyond 8.4e22 FLOPs".
@@ -331,8 +338,11 @@ pub fn backtest(
     if !rows.is_empty() {
         summaries.extend(scoring::summarise(&rows).into_iter().map(|s| Summary { horizon: CUTOFF, ..s }));
         let seed = seed ^ ((CUTOFF as u64) << 32);
-        comparisons
-            .extend(scoring::compare(&rows, &slots, seed, level).into_iter().map(|c| Comparison { horizon: CUTOFF, ..c }));
+        comparisons.extend(
+            scoring::compare(&rows, &slots, seed, level)
+                .into_iter()
+                .map(|c| Comparison { horizon: CUTOFF, ..c }),
+        );
     }
     Backtest { candidates, outcome, summaries, comparisons, level, seed, cutoff }
 }
@@ -399,7 +409,8 @@ pub fn run(candidates: &[Candidate], settings: TrendSettings, level: f64, cutoff
             .filter(|(_, t)| t.len() >= MIN_POINTS + h)
             .map(|&(i, t)| (i, t, t.truncated(t.len() - h)))
             .collect();
-        let (horizon_rows, calibration) = predict(&cut, h, |full| full.len() - 1..full.len(), settings, level);
+        let (horizon_rows, calibration) =
+            predict(&cut, h, |full| full.len() - 1..full.len(), settings, level);
         calibrations.push(calibration);
         rows.extend(horizon_rows);
     }

@@ -5,10 +5,10 @@
 use serde_json::{json, Value};
 
 use crate::analyze::artefact::ArtefactOutcome;
+use crate::analyze::forecast::SizePrediction;
 use crate::analyze::{Crossing, SeriesKind};
 use crate::compose::GroupKey;
 use crate::export::digest::{outcome_name, verdict_of};
-use crate::analyze::forecast::SizePrediction;
 use crate::export::terminal::{
     fmt_point, fmt_scale, fmt_value, gain_text, group_label, model_lines, question_lines, score_text,
 };

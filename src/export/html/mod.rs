@@ -319,7 +319,8 @@ mod tests {
     /// The page of the seed example, analysed with `predict_at` (sizes in params), and the
     /// data its script builds the group sections from.
     fn seed_page(predict_at: Vec<f64>) -> (String, String) {
-        let dataset = crate::ingest::read("datasets/seed_example.csv", &Default::default()).expect("seed example");
+        let dataset =
+            crate::ingest::read("datasets/seed_example.csv", &Default::default()).expect("seed example");
         let composition = crate::compose::compose(&dataset, &[]);
         let options = crate::analyze::AnalyzeOptions { predict_at, bootstrap: 0, ..Default::default() };
         let analysis = crate::analyze::analyze(composition, &dataset.joint, &options);
@@ -341,7 +342,10 @@ mod tests {
     #[test]
     fn predictions_reach_the_page_only_when_asked_for() {
         let (page_with, with) = seed_page(vec![1e13]);
-        assert!(with.contains(r#""predictions":[{"size":"10T params","value":"62.0%","interval":"#), "{with}");
+        assert!(
+            with.contains(r#""predictions":[{"size":"10T params","value":"62.0%","interval":"#),
+            "{with}"
+        );
         assert!(with.contains(r#""method":"emerge","beyond":"+1.0"}]"#));
         assert!(with.contains(r#""predictions":"95% intervals, "#));
         assert!(page_with.contains(&with.replace('<', "\\u003c")));
