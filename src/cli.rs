@@ -4,7 +4,8 @@
 //! arguments, examples and conversion into a validated configuration live in its own
 //! module under [`crate::cmd`]; no stage sees a clap type.
 
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::cmd::analyze::AnalyzeArgs;
 use crate::cmd::backtest::BacktestArgs;
@@ -26,6 +27,26 @@ pub use crate::cmd::shared::InputArgs;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the command line, then checks what clap's attributes cannot say (one
+    /// option that needs another to have a given value); a usage error exits 2, as clap's own.
+    pub fn parse_checked() -> Cli {
+        let cli = Cli::parse();
+        if let Err(message) = cli.check() {
+            Cli::command().error(ErrorKind::ArgumentConflict, message).exit();
+        }
+        cli
+    }
+
+    /// The checks across arguments, as a usage error's message.
+    pub fn check(&self) -> Result<(), String> {
+        match &self.command {
+            Command::Backtest(args) => args.check(),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

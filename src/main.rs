@@ -1,9 +1,7 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = emerge::cli::Cli::parse();
+    let cli = emerge::cli::Cli::parse_checked();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = emerge::run(cli, &mut out).and_then(|()| Ok(std::io::Write::flush(&mut out)?));

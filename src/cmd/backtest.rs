@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::shared::{dedup, open_unit, unit_interval, InputArgs};
-use crate::analyze::forecast::{backtest, TrendSettings};
+use super::shared::{dedup, open_unit, positive_flops, unit_interval, InputArgs};
+use crate::analyze::forecast::backtest::{self, Cutoff};
+use crate::analyze::forecast::TrendSettings;
 use crate::analyze::{AnalyzeOptions, XAxis, DEFAULT_SEED};
 use crate::ingest::IngestOptions;
 use crate::render::ImageFormat;
@@ -24,7 +25,9 @@ Examples:
 
   emerge backtest datasets/pythia-lm-eval-0.3 --chance 0.25 --out pythia-backtest/
 
-  emerge backtest datasets/obsscaling/obsscaling_base_llm.csv --x flops";
+  emerge backtest datasets/obsscaling/obsscaling_base_llm.csv --x flops
+
+  emerge backtest datasets/obsscaling/obsscaling_base_llm.csv --x flops --flops-cutoff 8.4e22";
 
 /// Would emerge's forecasts have been right on your own data? Predict each series'
 /// largest model from its smaller ones and compare.
@@ -40,7 +43,12 @@ Examples:
 /// and interval coverage and width. Series too short, constant or with two models at the
 /// largest size are listed with the reason.
 ///
-/// Writes backtest.json, backtest_series.csv (one row per series, horizon and method)
+/// With --x flops, a third horizon holds out by training compute, as Ruan, Maddison &
+/// Hashimoto (2024) do: every model above a FLOPs cutoff (--flops-cutoff, else the one with
+/// a third of the input's models above it) is predicted from the series' models at or
+/// below it (at least 3 sizes). Each held-out model is one prediction.
+///
+/// Writes backtest.json, backtest_series.csv (one row per series, horizon, held-out model and method)
 /// and backtest_errors.png to --out, and prints the table.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment, after_long_help = BACKTEST_EXAMPLES)]
@@ -89,6 +97,12 @@ pub struct BacktestArgs {
     /// Chance level of the task: the logistic baseline's floor (a `chance` column overrides it).
     #[arg(long, value_name = "P", value_parser = unit_interval, help_heading = "Statistics")]
     pub chance: Option<f64>,
+
+    /// Training FLOPs (`1e22`, `8.4e22`): with --x flops, hold out every model above it and
+    /// predict it from the series' models at or below it (Ruan et al. 2024). Default: the
+    /// cutoff with a third of the input's models (those with FLOPs) above it. Needs --x flops.
+    #[arg(long, value_name = "FLOPS", value_parser = positive_flops, help_heading = "Statistics")]
+    pub flops_cutoff: Option<f64>,
 }
 
 /// A validated `emerge backtest` configuration.
@@ -101,6 +115,8 @@ pub struct BacktestConfig {
     pub quiet: bool,
     /// The x axis, chance level, item counts, confidence and seed, as `analyze` takes them.
     pub stats: AnalyzeOptions,
+    /// `--flops-cutoff` (only with `--x flops`).
+    pub flops_cutoff: Option<f64>,
 }
 
 /// Runs the back-test, writing files to the output directory and the table to `out`.
@@ -111,8 +127,17 @@ pub fn run(config: &BacktestConfig, out: &mut dyn Write) -> anyhow::Result<()> {
     let composition = compose::compose(&dataset, &[]);
     let analysis = analyze::measure_for_forecasting(composition, &config.stats);
     let candidates = backtest::candidates(&analysis);
-    let result =
-        backtest::backtest(candidates, TrendSettings::default(), config.stats.confidence, config.stats.seed);
+    let cutoff = match config.stats.x_axis {
+        XAxis::Flops => Cutoff::choose(config.flops_cutoff, &backtest::model_flops(&analysis)),
+        XAxis::Params => None,
+    };
+    let result = backtest::backtest(
+        candidates,
+        TrendSettings::default(),
+        config.stats.confidence,
+        config.stats.seed,
+        cutoff,
+    );
 
     let context =
         export::backtest::Context { input: &config.input, dataset: &dataset, options: &config.stats };
@@ -126,6 +151,16 @@ pub fn run(config: &BacktestConfig, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 impl BacktestArgs {
+    /// What the attributes cannot say: a FLOPs cutoff needs the FLOPs axis.
+    pub fn check(&self) -> Result<(), String> {
+        if self.flops_cutoff.is_some() && self.x_axis != XAxis::Flops {
+            return Err("--flops-cutoff holds models out by training FLOPs and forecasts on log10 FLOPs: \
+                        add --x flops (the input needs a `flops` column)"
+                .to_string());
+        }
+        Ok(())
+    }
+
     /// The one place where `emerge backtest`'s arguments become a configuration.
     pub fn into_config(self) -> BacktestConfig {
         let (input, ingest) = self.input.into_ingest();
@@ -145,6 +180,7 @@ impl BacktestArgs {
                 progress: false,
                 ..AnalyzeOptions::default()
             },
+            flops_cutoff: self.flops_cutoff,
         }
     }
 }
@@ -200,5 +236,25 @@ mod tests {
     #[test]
     fn x_flops_is_the_flops_axis() {
         assert_eq!(config(&["--x", "flops"]).stats.x_axis, XAxis::Flops);
+    }
+
+    #[test]
+    fn flops_cutoff_needs_the_flops_axis() {
+        let parse = |args: &[&str]| {
+            let argv = ["emerge", "backtest", "scores.csv"].iter().chain(args);
+            Cli::try_parse_from(argv)
+        };
+        let c = config(&["--x", "flops", "--flops-cutoff", "8.4e22"]);
+        assert_eq!(c.flops_cutoff, Some(8.4e22));
+        assert_eq!(config(&["--x", "flops"]).flops_cutoff, None);
+        let without_axis = parse(&["--flops-cutoff", "1e22"]).expect("clap accepts it");
+        assert!(without_axis.check().is_err_and(|m| m.contains("--x flops")));
+        let params = parse(&["--x", "params", "--flops-cutoff", "1e22"]).expect("clap accepts it");
+        assert!(params.check().is_err());
+        for bad in ["0", "-1e22", "abc", "inf"] {
+            assert!(parse(&["--x", "flops", "--flops-cutoff", bad]).is_err(), "{bad}");
+        }
+        // One cutoff per run, as Ruan et al. use.
+        assert!(parse(&["--x", "flops", "--flops-cutoff", "1e22", "--flops-cutoff", "1e23"]).is_err());
     }
 }

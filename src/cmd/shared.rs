@@ -114,6 +114,16 @@ pub(crate) fn positive_size(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A positive, finite number of FLOPs (`1e22`, `8.4e22`).
+pub(crate) fn positive_flops(s: &str) -> Result<f64, String> {
+    let v = parse_f64(s)?;
+    if v > 0.0 && v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not a positive, finite number of FLOPs (write it like 1e22)"))
+    }
+}
+
 fn parse_f64(s: &str) -> Result<f64, String> {
     s.trim().parse::<f64>().map_err(|_| format!("{s:?} is not a number"))
 }

@@ -1,6 +1,7 @@
 //! `emerge backtest`'s outputs: `backtest.json` (schema in the README, section
-//! "emerge backtest"), `backtest_series.csv` (one row per series × horizon × method) and
-//! the terminal table.
+//! "emerge backtest"), `backtest_series.csv` (one row per series × horizon × held-out model
+//! × method; one model per series at horizons 1 and 2, every model above the cutoff at the
+//! cutoff horizon) and the terminal table.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,8 +9,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::ExportError;
-use crate::analyze::forecast::backtest::{horizon_label, Backtest, Method, HORIZONS};
+use crate::analyze::forecast::backtest::{Backtest, Method, CUTOFF};
 use crate::analyze::forecast::scoring::{Comparison, Summary};
+use crate::analyze::forecast::Unusable;
 use crate::analyze::AnalyzeOptions;
 use crate::files::write_atomically_with;
 use crate::ingest::Dataset;
@@ -41,33 +43,48 @@ fn pair(p: Option<(f64, f64)>) -> Value {
 }
 
 fn summary(b: &Backtest, c: &Context) -> Value {
-    let horizons: Vec<Value> = HORIZONS
-        .iter()
-        .map(|&h| {
-            let series = b.outcome.rows.iter().filter(|r| r.horizon == h && r.method == Method::Persistence).count();
+    let horizons: Vec<Value> = b
+        .horizons()
+        .into_iter()
+        .map(|h| {
+            let (series, predictions) = counts(b, h);
             let calibration =
                 b.outcome.calibrations.iter().find(|k| k.horizon == h).map(|k| super::json::calibration(&k.calibration));
-            json!({
-                "horizon": h,
-                "label": horizon_label(h),
+            let mut v = json!({
+                "horizon": horizon_value(h),
+                "label": b.label(h),
                 "series": series,
+                "predictions": predictions,
                 "methods": b.summaries.iter().filter(|s| s.horizon == h).map(method_summary).collect::<Vec<_>>(),
                 "comparisons": b.comparisons.iter().filter(|s| s.horizon == h).map(comparison).collect::<Vec<_>>(),
                 "emerge_calibration": calibration,
-            })
+            });
+            if let (Some(c), CUTOFF) = (&b.cutoff, h) {
+                v["flops_cutoff"] = json!(c.flops);
+                v["chosen_by"] = json!(c.chosen_by());
+                v["models_at_or_below"] = json!(c.models_at_or_below);
+                v["models_above"] = json!(c.models_above);
+            }
+            v
         })
         .collect();
+    let excluded_entry = |i: usize, horizon: &str, reason: &str| {
+        let l = &b.candidates[i].label;
+        json!({
+            "task": l.task, "family": l.family, "metric": l.metric, "shots": l.shots,
+            "series": l.series, "horizon": horizon, "reason": reason,
+        })
+    };
     let excluded: Vec<Value> = b
         .outcome
         .excluded
         .iter()
         .map(|&(i, why)| {
-            let l = &b.candidates[i].label;
-            json!({
-                "task": l.task, "family": l.family, "metric": l.metric, "shots": l.shots,
-                "series": l.series, "reason": why.reason(),
-            })
+            // Beyond the cutoff, a series with a model without FLOPs is back-tested without it.
+            let beyond = b.cutoff.is_some() && why == Unusable::MissingX && b.candidates[i].partial.is_some();
+            excluded_entry(i, if beyond { "sizes" } else { "all" }, why.reason())
         })
+        .chain(b.outcome.cutoff_excluded.iter().map(|&(i, why)| excluded_entry(i, "cutoff", why)))
         .collect();
     json!({
         "emerge_version": env!("CARGO_PKG_VERSION"),
@@ -86,6 +103,7 @@ fn summary(b: &Backtest, c: &Context) -> Value {
             "seed": b.seed,
             "chance": c.options.chance,
             "n": c.options.n_items,
+            "flops_cutoff": b.cutoff.as_ref().map(|c| c.flops),
         },
         "units": "errors and widths in points (0–100 for rates)",
         "methods": Method::ALL.iter().map(|m| json!({"name": m.name(), "description": m.description()})).collect::<Vec<_>>(),
@@ -93,6 +111,24 @@ fn summary(b: &Backtest, c: &Context) -> Value {
         "horizons": horizons,
         "excluded": excluded,
     })
+}
+
+/// A horizon in the files: 1, 2, or "cutoff".
+fn horizon_value(h: usize) -> Value {
+    if h == CUTOFF {
+        json!("cutoff")
+    } else {
+        json!(h)
+    }
+}
+
+/// Series with a prediction at a horizon, and predictions (held-out models) there.
+fn counts(b: &Backtest, h: usize) -> (usize, usize) {
+    let rows: Vec<_> =
+        b.outcome.rows.iter().filter(|r| r.horizon == h && r.method == Method::Persistence).collect();
+    let mut series: Vec<usize> = rows.iter().map(|r| r.series).collect();
+    series.dedup();
+    (series.len(), rows.len())
 }
 
 fn method_summary(s: &Summary) -> Value {
@@ -120,7 +156,7 @@ fn comparison(c: &Comparison) -> Value {
     })
 }
 
-const CSV_HEADER: [&str; 19] = [
+const CSV_HEADER: [&str; 20] = [
     "task",
     "family",
     "metric",
@@ -140,6 +176,7 @@ const CSV_HEADER: [&str; 19] = [
     "low",
     "high",
     "covered",
+    "target_model",
 ];
 
 fn write_rows(w: &mut dyn Write, b: &Backtest) -> std::io::Result<()> {
@@ -157,7 +194,7 @@ fn write_rows(w: &mut dyn Write, b: &Backtest) -> std::io::Result<()> {
             l.shots.as_deref().unwrap_or(""),
             &l.series,
             l.kind,
-            &r.horizon.to_string(),
+            &Backtest::name(r.horizon),
             r.method.name(),
             &r.train_sizes.to_string(),
             &10f64.powf(r.x_train).to_string(),
@@ -170,6 +207,7 @@ fn write_rows(w: &mut dyn Write, b: &Backtest) -> std::io::Result<()> {
             &num(low),
             &num(high),
             &r.covered().map(|c| c.to_string()).unwrap_or_default(),
+            b.target_model(r),
         ])?;
     }
     out.flush()
@@ -187,10 +225,38 @@ pub fn write_table(out: &mut dyn Write, b: &Backtest, c: &Context) -> std::io::R
         c.options.x_axis.name(),
         100.0 * b.level
     )?;
-    for h in HORIZONS {
+    if let Some(c) = &b.cutoff {
+        writeln!(
+            out,
+            "FLOPs cutoff {:e} ({}): {} models at or below, {} above",
+            c.flops,
+            c.chosen_by(),
+            c.models_at_or_below,
+            c.models_above
+        )?;
+    }
+    for h in b.horizons() {
         let rows: Vec<&Summary> = b.summaries.iter().filter(|s| s.horizon == h).collect();
-        let Some(first) = rows.first() else { continue };
-        writeln!(out, "\nhorizon {h} ({}): {} series", horizon_label(h), first.predicted + first.failed)?;
+        if rows.is_empty() {
+            if h == CUTOFF {
+                writeln!(
+                    out,
+                    "\nhorizon cutoff ({}): no series has 3 sizes at or below it and one above",
+                    b.label(h)
+                )?;
+            }
+            continue;
+        }
+        let (series, predictions) = counts(b, h);
+        if h == CUTOFF {
+            writeln!(
+                out,
+                "\nhorizon cutoff ({}): {predictions} held-out models in {series} series",
+                b.label(h)
+            )?;
+        } else {
+            writeln!(out, "\nhorizon {h} ({}): {series} series", b.label(h))?;
+        }
         writeln!(
             out,
             "  {:<12} {:>7} {:>7} {:>9} {:>7} {:>9}",
@@ -209,8 +275,9 @@ pub fn write_table(out: &mut dyn Write, b: &Backtest, c: &Context) -> std::io::R
                 s.predicted
             )?;
         }
+        let unit = if h == CUTOFF { "models" } else { "series" };
         for k in b.comparisons.iter().filter(|k| k.horizon == h && k.method == Method::Emerge) {
-            writeln!(out, "  {}", comparison_line(k))?;
+            writeln!(out, "  {}", comparison_line(k, unit))?;
         }
     }
     let mut reasons: Vec<(&str, usize)> = Vec::new();
@@ -224,11 +291,22 @@ pub fn write_table(out: &mut dyn Write, b: &Backtest, c: &Context) -> std::io::R
         let list: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
         writeln!(out, "\nnot back-tested (listed in backtest.json): {}", list.join(", "))?;
     }
+    let mut beyond: Vec<(&str, usize)> = Vec::new();
+    for &(_, why) in &b.outcome.cutoff_excluded {
+        match beyond.iter_mut().find(|(r, _)| *r == why) {
+            Some(e) => e.1 += 1,
+            None => beyond.push((why, 1)),
+        }
+    }
+    if !beyond.is_empty() {
+        let list: Vec<String> = beyond.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        writeln!(out, "not back-tested beyond the cutoff (listed in backtest.json): {}", list.join(", "))?;
+    }
     Ok(())
 }
 
 /// "emerge − persistence: −0.52 points [−0.81, −0.22]; better in 58% of 1,000 series".
-fn comparison_line(k: &Comparison) -> String {
+fn comparison_line(k: &Comparison, unit: &str) -> String {
     let ci = k.ci.map_or(String::new(), |(lo, hi)| format!(" [{lo:+.2}, {hi:+.2}]"));
     let verdict = match k.ci {
         Some((_, hi)) if hi < 0.0 => "lower MAE",
@@ -237,7 +315,7 @@ fn comparison_line(k: &Comparison) -> String {
         None => "too few clusters for an interval",
     };
     format!(
-        "{} − {}: {:+.2} points{ci} ({verdict}); smaller error in {:.0}% of {} series",
+        "{} − {}: {:+.2} points{ci} ({verdict}); smaller error in {:.0}% of {} {unit}",
         k.method.name(),
         k.baseline.name(),
         k.mae_difference,

@@ -9,28 +9,45 @@ use serde_json::Value;
 
 use super::util::{data, seed, Workdir};
 
-/// (reference file stem, input path relative to the repository).
-const REFERENCE_INPUTS: [(&str, &str); 9] = [
-    ("backtest_cases", "tests/data/backtest_cases.csv"),
-    ("seed_example", "datasets/seed_example.csv"),
-    ("mirage_toy_model", "datasets/mirage_toy_model.csv"),
-    ("gpt3_arithmetic", "datasets/gpt3_arithmetic.csv"),
-    ("flan_bbh_subtasks_by_size", "datasets/flan_bbh_subtasks_by_size.csv"),
-    ("mmlu_multifamily_by_size", "datasets/mmlu_multifamily_by_size.csv"),
-    ("wei2022_cot_arithmetic_reasoning_by_size", "datasets/wei2022_cot_arithmetic_reasoning_by_size.csv"),
-    ("obsscaling_base_llm", "datasets/obsscaling/obsscaling_base_llm.csv"),
-    ("obsscaling_leaderboard_v2", "datasets/obsscaling/obsscaling_leaderboard_v2.csv"),
+/// (reference file stem, input path relative to the repository, options).
+const REFERENCE_INPUTS: [(&str, &str, &[&str]); 12] = [
+    ("backtest_cases", "tests/data/backtest_cases.csv", &[]),
+    ("seed_example", "datasets/seed_example.csv", &[]),
+    ("mirage_toy_model", "datasets/mirage_toy_model.csv", &[]),
+    ("gpt3_arithmetic", "datasets/gpt3_arithmetic.csv", &[]),
+    ("flan_bbh_subtasks_by_size", "datasets/flan_bbh_subtasks_by_size.csv", &[]),
+    ("mmlu_multifamily_by_size", "datasets/mmlu_multifamily_by_size.csv", &[]),
+    (
+        "wei2022_cot_arithmetic_reasoning_by_size",
+        "datasets/wei2022_cot_arithmetic_reasoning_by_size.csv",
+        &[],
+    ),
+    ("obsscaling_base_llm", "datasets/obsscaling/obsscaling_base_llm.csv", &[]),
+    ("obsscaling_leaderboard_v2", "datasets/obsscaling/obsscaling_leaderboard_v2.csv", &[]),
+    // The FLOPs axis and the cutoff horizon: the default cutoff, and Ruan et al.'s 8.4e22.
+    ("obsscaling_base_llm_flops", "datasets/obsscaling/obsscaling_base_llm.csv", &["--x", "flops"]),
+    (
+        "obsscaling_leaderboard_v2_flops",
+        "datasets/obsscaling/obsscaling_leaderboard_v2.csv",
+        &["--x", "flops"],
+    ),
+    (
+        "obsscaling_base_llm_flops_8.4e22",
+        "datasets/obsscaling/obsscaling_base_llm.csv",
+        &["--x", "flops", "--flops-cutoff", "8.4e22"],
+    ),
 ];
 
-type Key = (String, String, String, String, String, String, String);
+type Key = [String; 8];
 
-/// (predicted, observed) by (task, family, metric, shots, series, horizon, method), for
-/// the persistence and linear rows of a CSV with those columns.
+/// (predicted, observed) by (task, family, metric, shots, series, horizon, method,
+/// target_model), for the persistence and linear rows of a CSV with those columns. At the
+/// cutoff horizon a series has one row per held-out model: the model tells them apart.
 fn baseline_rows(csv_text: &[u8]) -> BTreeMap<Key, (f64, f64)> {
     let mut reader = csv::Reader::from_reader(csv_text);
     let headers = reader.headers().expect("a header").clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
-    let cols = ["task", "family", "metric", "shots", "series", "horizon", "method"].map(col);
+    let cols = ["task", "family", "metric", "shots", "series", "horizon", "method", "target_model"].map(col);
     let (predicted, observed) = (col("predicted"), col("observed"));
     let mut out = BTreeMap::new();
     for record in reader.records() {
@@ -39,15 +56,6 @@ fn baseline_rows(csv_text: &[u8]) -> BTreeMap<Key, (f64, f64)> {
             continue;
         }
         let key = cols.map(|c| r[c].to_string());
-        let key = (
-            key[0].clone(),
-            key[1].clone(),
-            key[2].clone(),
-            key[3].clone(),
-            key[4].clone(),
-            key[5].clone(),
-            key[6].clone(),
-        );
         let num = |i: usize| r[i].parse::<f64>().unwrap_or_else(|_| panic!("a number in {r:?}"));
         assert!(out.insert(key, (num(predicted), num(observed))).is_none(), "duplicate row {r:?}");
     }
@@ -55,25 +63,30 @@ fn baseline_rows(csv_text: &[u8]) -> BTreeMap<Key, (f64, f64)> {
 }
 
 fn backtest(w: &Workdir, input: impl AsRef<std::ffi::OsStr>) -> Value {
-    w.emerge().arg("backtest").arg(input).arg("--out").arg(w.out()).arg("-q").assert().success();
+    backtest_with(w, input, &[])
+}
+
+fn backtest_with(w: &Workdir, input: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Value {
+    w.emerge().arg("backtest").arg(input).args(args).arg("--out").arg(w.out()).arg("-q").assert().success();
     serde_json::from_slice(&w.read_out("backtest.json")).expect("backtest.json is JSON")
 }
 
 /// Every persistence and linear prediction equals the reference script's, on every input it
-/// was run on, and no series is evaluated by one and not the other.
+/// was run on, and no series is evaluated by one and not the other: at the FLOPs cutoff, every
+/// held-out model of every series.
 #[test]
 fn baselines_match_the_independent_reference() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for (stem, input) in REFERENCE_INPUTS {
+    for (stem, input, args) in REFERENCE_INPUTS {
         let w = Workdir::new();
-        backtest(&w, root.join(input));
+        backtest_with(&w, root.join(input), args);
         let ours = baseline_rows(&w.read_out("backtest_series.csv"));
         let reference_path = root.join(format!("tests/reference/backtest_reference_{stem}.csv"));
         let theirs = baseline_rows(&std::fs::read(&reference_path).expect("reference CSV"));
         assert_eq!(
             ours.keys().collect::<Vec<_>>(),
             theirs.keys().collect::<Vec<_>>(),
-            "{input}: the series and horizons back-tested differ from the reference"
+            "{input} {args:?}: the series, horizons and held-out models back-tested differ from the reference"
         );
         for (key, (p, o)) in &theirs {
             let (q, v) = ours[key];
@@ -117,6 +130,86 @@ fn exclusions_and_summary_match_the_reference() {
     assert!((mae(1, "persistence") - 22.5).abs() < 1e-9);
     assert!((mae(2, "persistence") - 55.0).abs() < 1e-9);
     assert!((mae(1, "linear") - 16.25).abs() < 1e-9);
+}
+
+/// The FLOPs cutoff as the reference chooses it: with a third of the 123 models with FLOPs
+/// of obsscaling_base_llm.csv above it, 1.0584e23 (Qwen1.5-7B's FLOPs, 1.68e23, is above;
+/// see tests/reference/backtest_reference.txt), or as given; its rows are clustered by
+/// (family, task) as the other horizons' are, and its exclusions are listed with the horizon.
+#[test]
+fn flops_cutoff_horizon() {
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/obsscaling/obsscaling_base_llm.csv");
+    let w = Workdir::new();
+    let b = backtest_with(&w, &input, &["--x", "flops"]);
+    let horizons = b["horizons"].as_array().expect("horizons");
+    let labels: Vec<&Value> = horizons.iter().map(|h| &h["horizon"]).collect();
+    assert_eq!(labels, [&Value::from(1), &Value::from(2), &Value::from("cutoff")]);
+    let cutoff = &horizons[2];
+    assert_eq!(cutoff["flops_cutoff"], 1.0584e23);
+    assert_eq!(cutoff["label"], "beyond 1.0584e23 FLOPs");
+    assert_eq!(
+        (cutoff["models_at_or_below"].as_u64(), cutoff["models_above"].as_u64()),
+        (Some(82), Some(41))
+    );
+    assert_eq!(b["options"]["flops_cutoff"], 1.0584e23);
+    // Reference: persistence 48 predictions, MAE 10.023523217114903 points.
+    let persistence = cutoff["methods"]
+        .as_array()
+        .expect("methods")
+        .iter()
+        .find(|m| m["method"] == "persistence")
+        .expect("row");
+    assert_eq!(persistence["predicted"], 48);
+    assert!((persistence["mae"].as_f64().expect("mae") - 10.023523217114903).abs() < 1e-9);
+    // One (family, task) cluster per family and task: BLOOM and H2O-Danube predict one model
+    // each on 8 tasks, Qwen1.5 four (its 110B model, without FLOPs, left out): 48 predictions
+    // in 24 clusters.
+    let c = cutoff["comparisons"]
+        .as_array()
+        .expect("comparisons")
+        .iter()
+        .find(|c| c["method"] == "emerge" && c["baseline"] == "persistence");
+    assert_eq!(c.map(|c| (&c["pairs"], &c["clusters"])), Some((&Value::from(48), &Value::from(24))));
+    let excluded = b["excluded"].as_array().expect("excluded");
+    assert!(excluded.iter().any(|e| e["family"] == "Qwen1.5"
+        && e["horizon"] == "sizes"
+        && e["reason"] == "a model has no value on the x axis"));
+    let beyond: Vec<&Value> = excluded.iter().filter(|e| e["horizon"] == "cutoff").collect();
+    assert!(beyond.iter().any(|e| e["reason"] == "no model above the cutoff"));
+    assert!(beyond.iter().any(|e| e["reason"] == "fewer than 3 sizes at or below the cutoff"));
+
+    let given = Workdir::new();
+    let b = backtest_with(&given, &input, &["--x", "flops", "--flops-cutoff", "8.4e22"]);
+    assert_eq!(b["horizons"][2]["label"], "beyond 8.4e22 FLOPs");
+    assert_eq!(b["horizons"][2]["chosen_by"], "--flops-cutoff");
+    assert_eq!(b["horizons"][2]["predictions"], 56);
+    // Without --x flops there is no cutoff horizon.
+    let params = Workdir::new();
+    let b = backtest(&params, &input);
+    assert_eq!(b["horizons"].as_array().map(Vec::len), Some(2));
+}
+
+/// A cutoff without the FLOPs axis, or not a positive number, is a usage error (exit 2) that
+/// says what to do.
+#[test]
+fn flops_cutoff_rejects_bad_use() {
+    let w = Workdir::new();
+    let input = data("backtest_cases.csv");
+    let out = w.emerge().arg("backtest").arg(&input).args(["--flops-cutoff", "1e22"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--flops-cutoff") && stderr.contains("add --x flops"), "{stderr}");
+    for bad in ["0", "-1e22", "1e22x", "inf"] {
+        let out = w
+            .emerge()
+            .arg("backtest")
+            .arg(&input)
+            .args(["--x", "flops", &format!("--flops-cutoff={bad}")])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--flops-cutoff"), "{bad}");
+    }
 }
 
 /// Same input and seed: the same bytes in every file.

@@ -180,3 +180,47 @@ fn report_sorts_filters_and_opens_groups_in_headless_chromium() {
         std::fs::copy(&png, repo().join("docs/report.png")).expect("copy to docs/report.png");
     }
 }
+
+/// `--predict-at` in the page: the group section, built by the script when opened, shows a
+/// table of the predictions (the seed example's subtask 1 at 10T: 62.0%, see
+/// tests/cli/backtest.rs); a run without the flag shows none.
+#[test]
+fn report_shows_predict_at_in_the_group_section() {
+    let Some(browser) = browser_or_skip() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let probe = |args: &[&str], name: &str| -> serde_json::Value {
+        let out = dir.path().join(name);
+        let status = Command::new(env!("CARGO_BIN_EXE_emerge"))
+            .current_dir(repo())
+            .args(["analyze", "datasets/seed_example.csv", "-q", "--charts", "none", "--out"])
+            .arg(&out)
+            .args(args)
+            .status()
+            .expect("emerge runs");
+        assert!(status.success());
+        let url = format!("file://{}#selftest", out.join("report.html").display());
+        let dom = headless(&browser, &dir.path().join(format!("profile-{name}")), &["--dump-dom"], &url);
+        let stdout = String::from_utf8_lossy(&dom.stdout);
+        let probe = stdout.split("<pre id=\"selftest\">").nth(1).and_then(|s| s.split("</pre>").next());
+        let r: serde_json::Value =
+            serde_json::from_str(&unescape(probe.expect("the self-test wrote"))).expect("self-test JSON");
+        assert_eq!(r["errors"], serde_json::json!([]), "script errors: {r}");
+        r
+    };
+    let r = probe(&["--predict-at", "10T", "--predict-at", "1e15"], "with");
+    let rows: Vec<&str> = r["detail"]["predictions"]
+        .as_array()
+        .expect("predictions")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    // Every series of the group (subtasks, task level, compounds) at both sizes.
+    assert!(rows.len() >= 4 && rows.len() % 2 == 0, "{rows:?}");
+    assert!(
+        rows.iter().any(|t| t.starts_with("subtask 110T params62.0%") && t.contains("emerge+1.0")),
+        "{rows:?}"
+    );
+    assert!(rows.iter().any(|t| t.contains("1e15 params")), "{rows:?}");
+    let r = probe(&[], "without");
+    assert_eq!(r["detail"]["predictions"], serde_json::json!([]), "{r}");
+}

@@ -222,6 +222,8 @@ pub fn dataset(s: &Setting, replicate: usize) -> Dataset {
                 },
                 cluster: (family, name),
                 track: Ok(track),
+                models: Vec::new(),
+                partial: None,
             });
             out.shapes.push(task.shape);
             out.truth.push(truth);
@@ -324,7 +326,7 @@ pub struct DatasetResult {
 
 /// Back-tests a dataset and tallies its rows.
 pub fn measure(d: &Dataset) -> DatasetResult {
-    let outcome = backtest::run(&d.candidates, TrendSettings::default(), LEVEL);
+    let outcome = backtest::run(&d.candidates, TrendSettings::default(), LEVEL, None);
     let mut tallies: BTreeMap<Key, Tally> = BTreeMap::new();
     // Errors per (horizon, series) and method, to pair emerge with persistence.
     let mut errors: BTreeMap<(usize, usize), [Option<f64>; 4]> = BTreeMap::new();
@@ -601,7 +603,7 @@ mod tests {
     #[test]
     fn tallies_agree_with_scoring() {
         let d = dataset(&B, 0);
-        let bt = backtest::backtest(d.candidates.clone(), TrendSettings::default(), LEVEL, 7);
+        let bt = backtest::backtest(d.candidates.clone(), TrendSettings::default(), LEVEL, 7, None);
         let mine = measure(&d);
         for s in &bt.summaries {
             let t = &mine.tallies[&(s.horizon, None)];

@@ -5,11 +5,12 @@
 use serde_json::{json, Value};
 
 use crate::analyze::artefact::ArtefactOutcome;
+use crate::analyze::forecast::SizePrediction;
 use crate::analyze::{Crossing, SeriesKind};
 use crate::compose::GroupKey;
 use crate::export::digest::{outcome_name, verdict_of};
 use crate::export::terminal::{
-    fmt_point, fmt_scale, gain_text, group_label, model_lines, question_lines, score_text,
+    fmt_point, fmt_scale, fmt_value, gain_text, group_label, model_lines, question_lines, score_text,
 };
 use crate::render::{ChartIndex, ChartSelection};
 use crate::report::Report;
@@ -58,11 +59,36 @@ pub fn nearest_forecast(report: &Report, key: &GroupKey) -> (String, String) {
         })
 }
 
-/// Every group's section data, in group order, as one JSON array.
+/// Every group's section data, in group order, as one JSON array; with `--predict-at`,
+/// how the predictions' intervals were made (`predictions`).
 pub fn json(report: &Report, charts: &ChartIndex) -> String {
     let groups: Vec<Value> =
         report.analysis.groups.iter().enumerate().map(|(i, g)| group(report, charts, i, &g.key)).collect();
-    serde_json::to_string(&json!({ "groups": groups })).expect("strings and numbers serialise")
+    let mut data = json!({ "groups": groups });
+    if let Some(c) = &report.analysis.prediction_calibration {
+        let level = 100.0 * report.analysis.options.confidence;
+        let (method, residuals) = (c.pooled.method(), c.pooled.residuals);
+        data["predictions"] = json!(if c.pooled.conformal {
+            format!("{level:.0}% intervals, {method}, calibrated on {residuals} back-test residuals of this input")
+        } else {
+            format!("{level:.0}% intervals, {method}: {residuals} of this input")
+        });
+    }
+    serde_json::to_string(&data).expect("strings and numbers serialise")
+}
+
+/// One `--predict-at` answer, formatted: size, value, interval, method, decades beyond the
+/// series' largest model.
+fn prediction(report: &Report, p: &SizePrediction, is_rate: bool) -> Value {
+    json!({
+        "size": fmt_scale(p.size.log10(), report.analysis.options.x_axis),
+        "value": fmt_value(p.value, is_rate),
+        "interval": p.interval.map_or_else(String::new, |(lo, hi)| {
+            format!("{} – {}", fmt_value(lo, is_rate), fmt_value(hi, is_rate))
+        }),
+        "method": p.method,
+        "beyond": format!("{:+.1}", p.decades_beyond),
+    })
 }
 
 fn group(report: &Report, charts: &ChartIndex, i: usize, key: &GroupKey) -> Value {
@@ -88,7 +114,7 @@ fn group(report: &Report, charts: &ChartIndex, i: usize, key: &GroupKey) -> Valu
                 })
                 .collect();
             let lines = if s.kind == SeriesKind::Subtask { Vec::new() } else { model_lines(report, s) };
-            json!({
+            let mut v = json!({
                 "name": s.name,
                 "kind": s.kind.as_str(),
                 "values": values,
@@ -97,7 +123,12 @@ fn group(report: &Report, charts: &ChartIndex, i: usize, key: &GroupKey) -> Valu
                 "score": score_text(s),
                 "lower": !s.higher_is_better,
                 "lines": lines,
-            })
+            });
+            // Only with --predict-at: a run without it gives the page it gave before.
+            if !s.predictions.is_empty() {
+                v["predictions"] = s.predictions.iter().map(|p| prediction(report, p, s.is_rate)).collect();
+            }
+            v
         })
         .collect();
     json!({

@@ -316,6 +316,46 @@ mod tests {
         );
     }
 
+    /// The page of the seed example, analysed with `predict_at` (sizes in params), and the
+    /// data its script builds the group sections from.
+    fn seed_page(predict_at: Vec<f64>) -> (String, String) {
+        let dataset =
+            crate::ingest::read("datasets/seed_example.csv", &Default::default()).expect("seed example");
+        let composition = crate::compose::compose(&dataset, &[]);
+        let options = crate::analyze::AnalyzeOptions { predict_at, bootstrap: 0, ..Default::default() };
+        let analysis = crate::analyze::analyze(composition, &dataset.joint, &options);
+        let report = Report::new(&dataset, &[], analysis);
+        let groups = report.analysis.groups.len();
+        let charts = ChartIndex {
+            selection: ChartSelection::None,
+            groups: vec![Vec::new(); groups],
+            flags: vec![None; groups],
+            run: Vec::new(),
+            paths: Vec::new(),
+        };
+        (page(&report, &charts), data::json(&report, &charts))
+    }
+
+    /// `--predict-at` answers reach the group sections' data, formatted (the seed example's
+    /// subtask 1 rises 4 points a decade to 60% at 1T; at 10T, damped by half: 62.0%, see
+    /// tests/cli/backtest.rs), with how the intervals were made; without it, nothing.
+    #[test]
+    fn predictions_reach_the_page_only_when_asked_for() {
+        let (page_with, with) = seed_page(vec![1e13]);
+        assert!(
+            with.contains(r#""predictions":[{"size":"10T params","value":"62.0%","interval":"#),
+            "{with}"
+        );
+        assert!(with.contains(r#""method":"emerge","beyond":"+1.0"}]"#));
+        assert!(with.contains(r#""predictions":"95% intervals, "#));
+        assert!(page_with.contains(&with.replace('<', "\\u003c")));
+        assert!(JS.contains("Predicted scores (--predict-at)"));
+        let (_, without) = seed_page(Vec::new());
+        assert!(!without.contains("predictions"), "{without}");
+        // Deterministic: the same run, the same bytes.
+        assert_eq!(page_with, seed_page(vec![1e13]).0);
+    }
+
     #[test]
     fn every_outcome_has_a_style() {
         for (_, name) in OUTCOMES {

@@ -172,6 +172,30 @@
       s.lines.forEach(function (l) { ul.appendChild(el("li", l)); });
       body.appendChild(ul);
     });
+    // --predict-at: what a model of each size asked for is expected to score.
+    var predicted = g.series.filter(function (s) { return s.predictions && s.predictions.length; });
+    if (predicted.length) {
+      body.appendChild(el("h4", "Predicted scores (--predict-at)"));
+      if (data.predictions) body.appendChild(el("p", data.predictions + ".", "note"));
+      var pt = el("table", null, "predictions");
+      var ph = pt.createTHead().insertRow();
+      ["series", "at", "predicted", "interval", "method", "decades beyond the largest model"].forEach(function (h, j) {
+        ph.appendChild(el("th", h, j === 2 || j === 5 ? "num" : null));
+      });
+      var pb = pt.createTBody();
+      predicted.forEach(function (s) {
+        s.predictions.forEach(function (p) {
+          var r = pb.insertRow();
+          r.appendChild(el("td", s.name + (s.kind === "subtask" ? "" : " (" + s.kind + ")")));
+          r.appendChild(el("td", p.size));
+          r.appendChild(el("td", p.value, "num"));
+          r.appendChild(el("td", p.interval));
+          r.appendChild(el("td", p.method));
+          r.appendChild(el("td", p.beyond, "num"));
+        });
+      });
+      body.appendChild(pt);
+    }
     return body;
   }
   Array.prototype.forEach.call(document.querySelectorAll("details.group"), function (d) {
@@ -227,6 +251,9 @@
         tables: body.querySelectorAll("table").length,
         images: body.querySelectorAll("img").length,
         text: body.textContent.slice(0, 400),
+        predictions: Array.prototype.map.call(body.querySelectorAll("table.predictions tbody tr"), function (r) {
+          return r.textContent;
+        }),
       };
     }
     out.errors = errors;
