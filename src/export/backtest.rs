@@ -116,6 +116,7 @@ fn comparison(c: &Comparison) -> Value {
         "clusters": c.clusters,
         "mae_difference": c.mae_difference,
         "ci": pair(c.ci),
+        "ci_reason": c.no_interval.map(|r| r.reason()),
         "win_rate": c.win_rate,
     })
 }
@@ -234,7 +235,7 @@ fn comparison_line(k: &Comparison) -> String {
         Some((_, hi)) if hi < 0.0 => "lower MAE",
         Some((lo, _)) if lo > 0.0 => "higher MAE",
         Some(_) => "no significant difference",
-        None => "too few clusters for an interval",
+        None => k.no_interval.map_or("no interval", |r| r.reason()),
     };
     format!(
         "{} − {}: {:+.2} points{ci} ({verdict}); smaller error in {:.0}% of {} series",
