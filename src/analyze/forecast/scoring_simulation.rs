@@ -468,7 +468,7 @@ mod tests {
     }
 
     /// Power against the alternative it exists for: with 100 clusters and the method better
-    /// by 2 points, the interval lies below 0 in about half the replicates (full run: 53%);
+    /// by 2 points, the interval lies below 0 in about half the replicates (full run: 55%);
     /// the quick run asserts at least 40% of 400, and coverage of the true difference
     /// within 95% ± 3 standard errors.
     #[test]
