@@ -39,7 +39,7 @@ Examples:
 /// remaining model's score), linear (a straight line in log size), logistic (rising from
 /// the task's chance level). Reports per method and horizon the mean and median absolute
 /// error in points, each method against each baseline (difference in MAE with a 95%
-/// cluster-bootstrap interval over (family, task) clusters, and how often it is closer),
+/// sign-flip interval over (family, task) clusters, and how often it is closer),
 /// and interval coverage and width. Series too short, constant or with two models at the
 /// largest size are listed with the reason.
 ///
@@ -76,7 +76,7 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "LEVEL", default_value_t = 0.95, value_parser = open_unit, help_heading = "Statistics")]
     pub confidence: f64,
 
-    /// Seed of the cluster bootstrap; the same seed gives byte-identical outputs.
+    /// Seed of the comparisons' random sign patterns (beyond 12 clusters); the same seed gives byte-identical outputs.
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, help_heading = "Statistics")]
     pub seed: u64,
 

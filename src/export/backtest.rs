@@ -152,6 +152,7 @@ fn comparison(c: &Comparison) -> Value {
         "clusters": c.clusters,
         "mae_difference": c.mae_difference,
         "ci": pair(c.ci),
+        "ci_reason": c.no_interval.map(|r| r.reason()),
         "win_rate": c.win_rate,
     })
 }
@@ -311,8 +312,8 @@ fn comparison_line(k: &Comparison, unit: &str) -> String {
     let verdict = match k.ci {
         Some((_, hi)) if hi < 0.0 => "lower MAE",
         Some((lo, _)) if lo > 0.0 => "higher MAE",
-        Some(_) => "no significant difference",
-        None => "too few clusters for an interval",
+        Some(_) => "no evidence either way",
+        None => k.no_interval.map_or("no interval", |r| r.reason()),
     };
     format!(
         "{} − {}: {:+.2} points{ci} ({verdict}); smaller error in {:.0}% of {} {unit}",

@@ -290,3 +290,34 @@ fn predict_at_forecasts_a_series_with_two_models_at_the_largest_size() {
     assert_eq!(p["method"], "emerge", "{h}");
     assert!(p["value"].as_f64().is_some_and(|v| (0.0..=1.0).contains(&v)), "{p}");
 }
+
+/// A comparison's interval and the reason when there is none: GPT-3 arithmetic is one
+/// (family, task) cluster, so no sign-flip test is possible and `ci` is null with a reason;
+/// LLaMA's MMLU one size out has 13 clusters, an interval that contains the difference, and
+/// no reason.
+#[test]
+fn comparisons_say_why_they_have_no_interval() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let comparisons = |b: &Value, h: u64| -> Vec<Value> {
+        let horizon =
+            b["horizons"].as_array().expect("horizons").iter().find(|x| x["horizon"] == h).expect("horizon");
+        horizon["comparisons"].as_array().expect("comparisons").clone()
+    };
+    let w = Workdir::new();
+    let b = backtest(&w, root.join("datasets/gpt3_arithmetic.csv"));
+    for c in comparisons(&b, 1) {
+        assert_eq!(c["clusters"], 1, "{c}");
+        assert!(c["ci"].is_null(), "{c}");
+        assert!(c["ci_reason"].as_str().is_some_and(|r| r.contains("too few")), "{c}");
+    }
+    let w = Workdir::new();
+    let b = backtest(&w, root.join("datasets/mmlu_multifamily_by_size.csv"));
+    let all = comparisons(&b, 1);
+    let c =
+        all.iter().find(|c| c["method"] == "emerge" && c["baseline"] == "persistence").expect("comparison");
+    assert_eq!(c["clusters"], 13, "{c}");
+    assert!(c["ci_reason"].is_null(), "{c}");
+    let (lo, hi) = (c["ci"][0].as_f64().expect("low"), c["ci"][1].as_f64().expect("high"));
+    let d = c["mae_difference"].as_f64().expect("difference");
+    assert!(lo < d && d < hi, "{c}");
+}

@@ -350,7 +350,7 @@ pub fn backtest(
 /// The cutoff's rows as [`scoring`] reads a size horizon: one row per series and method.
 /// A series predicts several models beyond the cutoff, so each (series, held-out model) gets
 /// a slot of its own, a copy of its series' candidate (same (family, task) cluster, so the
-/// bootstrap resamples its clusters as at the other horizons), and its rows are filed under
+/// sign-flip test flips its clusters as at the other horizons), and its rows are filed under
 /// horizon 1.
 fn cutoff_slots(rows: &[Row], candidates: &[Candidate]) -> (Vec<Row>, Vec<Candidate>) {
     let mut slot_of: std::collections::BTreeMap<(usize, usize), usize> = Default::default();

@@ -13,6 +13,8 @@ pub mod baseline;
 pub mod conformal;
 pub mod scoring;
 #[cfg(test)]
+mod scoring_simulation;
+#[cfg(test)]
 mod simulation;
 pub mod trend;
 
