@@ -1,8 +1,12 @@
-//! What the format readers produce before validation: scores and item outcomes with
-//! the file and line they came from. The readers for lm-evaluation-harness, BIG-bench
-//! and wide tables each turn their format into these; `ingest` validates them into
-//! [`super::Observation`]s (scores) or aggregates them (items), and accounts for every
-//! record read.
+//! What the format readers produce before validation: scores, item outcomes and the
+//! cells of tidy rows, with the file and line they came from. The readers for
+//! lm-evaluation-harness, BIG-bench, wide and tidy tables each turn their format into
+//! these; `dataset.rs` validates them into [`super::Observation`]s (scores, rows) or
+//! aggregates them (items), and accounts for every record read.
+
+use std::collections::HashMap;
+
+use super::Role;
 
 /// Who was evaluated on what, as a run's aggregates are keyed: the model, its size
 /// (`P`: the text as written while rows are read, then the count), the task, the model
@@ -71,6 +75,51 @@ pub struct ItemRecord {
     pub family: Option<String>,
     pub metric: String,
     pub shots: Option<String>,
+}
+
+/// One row of a tidy table as written: each role's cell, trimmed and decoded, before
+/// any of it is checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// By [`Role`] (its position in `Role::ALL`); `None` when the table has no such column.
+    cells: Vec<Option<String>>,
+}
+
+impl TableRow {
+    pub fn new(line: u64) -> Self {
+        TableRow { line, cells: vec![None; Role::ALL.len()] }
+    }
+
+    pub fn set(&mut self, role: Role, cell: String) {
+        self.cells[role as usize] = Some(cell);
+    }
+
+    /// The role's cell, taken out of the row.
+    pub fn take(&mut self, role: Role) -> Option<String> {
+        self.cells[role as usize].take()
+    }
+}
+
+/// Where each role's column of a table is, and its header as written, for messages.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Columns {
+    /// 0-based field index of each role's column.
+    pub fields: HashMap<Role, usize>,
+    pub headers: Vec<String>,
+}
+
+impl Columns {
+    /// The 1-based column number of the role's column, if the table has one.
+    pub fn number(&self, role: Role) -> Option<usize> {
+        self.fields.get(&role).map(|i| i + 1)
+    }
+
+    /// The role's header as written, or the role's name when the table has no such column.
+    pub fn header(&self, role: Role) -> &str {
+        self.fields.get(&role).map_or(role.name(), |&i| self.headers[i].as_str())
+    }
 }
 
 /// Something wrong in an input, located as precisely as the format allows.
