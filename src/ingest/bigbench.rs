@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::json_text::{decode, describe, json_detail, parse_json, spreadsheet_number};
+use super::json_text::{self, decode, describe, json_detail, parse_json, spreadsheet_number, Step};
 use super::text::strip_bom;
 
 use super::parse_params;
@@ -393,105 +393,30 @@ struct Pos {
 const MAX_DEPTH: usize = 4;
 
 /// Positions by JSON Pointer (RFC 6901): for object members the position of the key, for
-/// array elements where the element starts. Lines end at `\n`, `\r\n` or a lone `\r`,
-/// as in `text.rs`.
+/// array elements where the element starts.
 /// Also returns the pointers of keys that appear twice in one object.
 fn scan(text: &str) -> (HashMap<String, Pos>, Vec<String>) {
-    struct Frame {
-        /// `None` below [`MAX_DEPTH`].
-        pointer: Option<String>,
-        object: bool,
-        key: String,
-        index: usize,
-        want_key: bool,
-    }
-    let bytes = text.as_bytes();
     let mut at: HashMap<String, Pos> = HashMap::new();
     let mut duplicates = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let (mut line, mut line_start) = (1u64, 0usize);
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let pos = Pos { line, column: i - line_start + 1 };
-        // The pointer of a value starting here, when its container is indexed.
-        let child = |stack: &[Frame]| -> Option<String> {
-            match stack.last() {
-                None => Some(String::new()),
-                Some(_) if stack.len() > MAX_DEPTH => None,
-                Some(f) if f.object => f.pointer.as_ref().map(|p| format!("{p}/{}", escape(&f.key))),
-                Some(f) => f.pointer.as_ref().map(|p| format!("{p}/{}", f.index)),
-            }
-        };
-        let is_element = stack.last().is_none_or(|f| !f.object);
-        match b {
-            b'\n' => {
-                line += 1;
-                line_start = i + 1;
-            }
-            b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
-                line += 1;
-                line_start = i + 1;
-            }
-            b'"' => {
-                let mut end = i + 1;
-                while let Some(&c) = bytes.get(end) {
-                    match c {
-                        b'\\' => end += 2,
-                        b'"' => break,
-                        _ => end += 1,
-                    }
-                }
-                let wants_key = stack.last().is_some_and(|f| f.object && f.want_key);
-                if wants_key {
-                    let raw = text.get(i..=end).unwrap_or("");
-                    let key = serde_json::from_str::<String>(raw).unwrap_or_default();
-                    let depth = stack.len();
-                    if let Some(f) = stack.last_mut() {
-                        if let (Some(p), true) = (&f.pointer, depth <= MAX_DEPTH) {
-                            let pointer = format!("{p}/{}", escape(&key));
-                            if at.insert(pointer.clone(), pos).is_some() {
-                                duplicates.push(pointer);
-                            }
-                        }
-                        f.key = key;
-                        f.want_key = false;
-                    }
-                } else if let Some(p) = child(&stack).filter(|_| is_element) {
-                    at.entry(p).or_insert(pos);
-                }
-                i = end;
-            }
-            b'{' | b'[' => {
-                let pointer = child(&stack);
-                if let Some(p) = pointer.clone().filter(|_| is_element) {
-                    at.entry(p).or_insert(pos);
-                }
-                let object = b == b'{';
-                stack.push(Frame { pointer, object, key: String::new(), index: 0, want_key: object });
-            }
-            b'}' | b']' => {
-                stack.pop();
-            }
-            b',' => {
-                if let Some(f) = stack.last_mut() {
-                    if f.object {
-                        f.want_key = true;
-                    } else {
-                        f.index += 1;
-                    }
-                }
-            }
-            b':' | b' ' | b'\t' | b'\r' => {}
-            _ => {
-                // A number, literal or stray byte: only array elements are indexed, by
-                // their first byte.
-                if let Some(p) = child(&stack).filter(|_| is_element) {
-                    at.entry(p).or_insert(pos);
-                }
-            }
+    json_text::scan(text, |spot| {
+        if spot.path.len() > MAX_DEPTH {
+            return;
         }
-        i += 1;
-    }
+        let pointer: String = spot
+            .path
+            .iter()
+            .map(|step| match step {
+                Step::Key(key) => format!("/{}", escape(key)),
+                Step::Index(index) => format!("/{index}"),
+            })
+            .collect();
+        let pos = Pos { line: spot.line, column: spot.column };
+        if !spot.key {
+            at.entry(pointer).or_insert(pos);
+        } else if at.insert(pointer.clone(), pos).is_some() {
+            duplicates.push(pointer);
+        }
+    });
     (at, duplicates)
 }
 
