@@ -37,7 +37,7 @@ use super::json_text::{self, decode, describe, json_detail, parse_json, spreadsh
 use super::text::strip_bom;
 
 use super::parse_params;
-use super::record::{Parsed, Problem, ScoreRecord, Skipped};
+use super::record::{Parsed, Problem, RunKey, ScoreRecord, Skipped};
 
 /// Metrics BIG-bench defines on a scale other than [0, 1], and what they are.
 const NOT_RATES: &[(&str, &str)] = &[
@@ -340,13 +340,15 @@ impl Reader<'_> {
                 file: self.file.to_string(),
                 line: pos.line,
                 column: Some(pos.column).filter(|&c| c > 0),
-                model: model.name.clone(),
-                params: model.params,
-                task: task.clone(),
+                key: RunKey {
+                    model: model.name.clone(),
+                    params: model.params,
+                    task: task.clone(),
+                    family: model.family.clone(),
+                    metric: metric.clone(),
+                    shots: shots.clone(),
+                },
                 subtask: subtask.clone(),
-                family: model.family.clone(),
-                metric: metric.clone(),
-                shots: shots.clone(),
                 score,
                 stderr: None,
                 n: None,
@@ -474,13 +476,15 @@ mod tests {
             file: "s.json".into(),
             line: 21,
             column: Some(9),
-            model: "Fixture-LM T=0 2m".into(),
-            params: Some(2e6),
-            task: "synthetic_format_fixture".into(),
+            key: RunKey {
+                model: "Fixture-LM T=0 2m".into(),
+                params: Some(2e6),
+                task: "synthetic_format_fixture".into(),
+                family: Some("Fixture-LM T=0".into()),
+                metric: "multiple_choice_grade".into(),
+                shots: Some("0".into()),
+            },
             subtask: None,
-            family: Some("Fixture-LM T=0".into()),
-            metric: "multiple_choice_grade".into(),
-            shots: Some("0".into()),
             score: 0.275,
             stderr: None,
             n: None,
@@ -491,7 +495,7 @@ mod tests {
         let two_digit = &parsed.records[3];
         assert_eq!((two_digit.line, two_digit.column), (35, Some(9)));
         assert_eq!(two_digit.subtask.as_deref(), Some("two_digit"));
-        assert_eq!((two_digit.metric.as_str(), two_digit.score), ("multiple_choice_grade", 0.25));
+        assert_eq!((two_digit.key.metric.as_str(), two_digit.score), ("multiple_choice_grade", 0.25));
         let skipped = &parsed.skipped[1];
         assert_eq!(skipped.line, 34);
         assert_eq!(
@@ -509,9 +513,9 @@ mod tests {
             let parsed = parse_scores("s.json", bytes);
             assert!(parsed.problems.is_empty());
             assert_eq!(parsed.records.len(), 14);
-            let shots: Vec<_> = parsed.records.iter().filter_map(|r| r.shots.clone()).collect();
+            let shots: Vec<_> = parsed.records.iter().filter_map(|r| r.key.shots.clone()).collect();
             assert!(shots.contains(&"0".to_string()) && shots.contains(&"1".to_string()));
-            models.push((parsed.records[0].model.clone(), parsed.records[0].params));
+            models.push((parsed.records[0].key.model.clone(), parsed.records[0].key.params));
         }
         let expected =
             [("Fixture-LM T=0 2m", 2e6), ("Fixture-LM T=0 125m", 125e6), ("Fixture-LM T=0 8b", 8e9)];
@@ -587,10 +591,13 @@ mod tests {
         for model in [r#""model_name": "125m""#, r#""model_name": "125m", "total_params": 0"#] {
             let parsed = parse_scores("f.json", doc(model, ENTRY).as_bytes());
             let r = &parsed.records[0];
-            assert_eq!((r.model.as_str(), r.params, r.family.as_deref()), ("125m", Some(125e6), None));
+            assert_eq!(
+                (r.key.model.as_str(), r.key.params, r.key.family.as_deref()),
+                ("125m", Some(125e6), None)
+            );
         }
         let parsed = parse_scores("f.json", doc(r#""model_name": "GPT-3 Small""#, ENTRY).as_bytes());
-        assert_eq!(parsed.records[0].params, None);
+        assert_eq!(parsed.records[0].key.params, None);
     }
 
     #[test]
@@ -608,7 +615,10 @@ mod tests {
         let entry = r#""subtask_description": "t", "score_dict": {"acc": "0.5", "mc": 0.25}"#;
         let parsed = parse_scores("f.json", doc(MODEL, entry).as_bytes());
         assert_eq!(parsed.records.len(), 1);
-        assert_eq!((parsed.records[0].subtask.as_deref(), parsed.records[0].shots.as_deref()), (None, None));
+        assert_eq!(
+            (parsed.records[0].subtask.as_deref(), parsed.records[0].key.shots.as_deref()),
+            (None, None)
+        );
         let p = &parsed.problems[0];
         assert_eq!((p.line, p.column), (4, Some(49)));
         assert_eq!(

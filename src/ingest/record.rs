@@ -8,22 +8,27 @@ use std::collections::HashMap;
 
 use super::Role;
 
-/// Who was evaluated on what, as a run's aggregates are keyed: the model, its size
-/// (`P`: the text as written while rows are read, then the count), the task, the model
-/// family, the metric and the shots. Ordered field by field, in this order.
+/// Who was evaluated on what, as a run's records and aggregates are keyed: the model,
+/// its size (`P`: as a reader finds it, the text as written while item rows are read,
+/// then the count), the task, the model family (`F`: as a reader finds it, then with its
+/// default), the metric and the shots. Ordered field by field, in this order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RunKey<P> {
+pub struct RunKey<P, F = String> {
     pub model: String,
     pub params: P,
     pub task: String,
-    pub family: String,
+    pub family: F,
     pub metric: String,
     pub shots: Option<String>,
 }
 
-impl<P> RunKey<P> {
+/// A record's key as its reader found it: the size and the family when the file (or the
+/// model name) states them.
+pub type RecordKey = RunKey<Option<f64>, Option<String>>;
+
+impl<P, F> RunKey<P, F> {
     /// The same key with the size `params`.
-    pub fn with_params<Q>(self, params: Q) -> RunKey<Q> {
+    pub fn with_params<Q>(self, params: Q) -> RunKey<Q, F> {
         let RunKey { model, task, family, metric, shots, .. } = self;
         RunKey { model, params, task, family, metric, shots }
     }
@@ -38,15 +43,11 @@ pub struct ScoreRecord {
     pub line: u64,
     /// 1-based column where one exists (CSV field number, JSON column of the key).
     pub column: Option<usize>,
-    pub model: String,
-    /// Total parameters when the file states them or the model name carries them.
-    pub params: Option<f64>,
-    pub task: String,
+    /// The size is the total parameters when the file states them or the model name
+    /// carries them.
+    pub key: RecordKey,
     /// `None` for a task-level score.
     pub subtask: Option<String>,
-    pub family: Option<String>,
-    pub metric: String,
-    pub shots: Option<String>,
     /// As written in the file: a fraction, unless the reader knows otherwise.
     pub score: f64,
     /// Standard error as reported; `None` when missing, `"N/A"` or 0.
@@ -64,17 +65,12 @@ pub struct ScoreRecord {
 pub struct ItemRecord {
     pub file: String,
     pub line: u64,
-    pub model: String,
-    pub params: Option<f64>,
-    pub task: String,
+    pub key: RecordKey,
     pub subtask: String,
     /// The key items are joined on across subtasks (`doc_id`, or `--join-on`).
     pub item: String,
     /// 0/1, or a score in [0, 1].
     pub correct: f64,
-    pub family: Option<String>,
-    pub metric: String,
-    pub shots: Option<String>,
 }
 
 /// One row of a tidy table as written: each role's cell, trimmed and decoded, before

@@ -91,18 +91,18 @@ pub(super) fn samples_dataset(
     }
     let params = params_file(options)?;
     for r in &mut records {
-        if let Some(p) = params.get(&r.model) {
-            r.params = Some(*p);
+        if let Some(p) = params.get(&r.key.model) {
+            r.key.params = Some(*p);
         }
     }
-    if let Some(r) = records.iter().find(|r| r.params.is_none()) {
+    if let Some(r) = records.iter().find(|r| r.key.params.is_none()) {
         return Err(IngestError::Problems(vec![Problem {
             file: r.file.clone(),
             line: r.line,
             column: None,
             message: format!(
                 "model {:?}: no parameter count in the results file or the model name; give one with --params-file (CSV: model,params)",
-                r.model
+                r.key.model
             ),
         }]));
     }
@@ -134,8 +134,8 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
                 format!(
                     "model {:?}, task {:?}: no item has all {} subtasks, so the joint outcome is unknown; \
                      check that items share ids across subtasks (--join-on)",
-                    j.model,
-                    j.task,
+                    j.key.model,
+                    j.key.task,
                     j.subtasks.len()
                 ),
             ));
@@ -146,8 +146,8 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
                 "incomplete-items",
                 format!(
                     "model {:?}, task {:?}: {} of {} items lack one of the {} subtasks; the joint outcome uses the {} complete ones",
-                    j.model,
-                    j.task,
+                    j.key.model,
+                    j.key.task,
                     j.items - j.complete,
                     j.items,
                     j.subtasks.len(),
@@ -155,15 +155,7 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
                 ),
             ));
         }
-        let key = RunKey {
-            model: j.model.clone(),
-            params: j.params,
-            task: j.task.clone(),
-            family: j.family.clone(),
-            metric: j.metric.clone(),
-            shots: j.shots.clone(),
-        };
-        observations.push(aggregate(&key, None, j.joint_sum, j.complete, j.binary));
+        observations.push(aggregate(&j.key, None, j.joint_sum, j.complete, j.binary));
     }
     let dropped: Vec<DroppedRow> = problems.into_iter().map(DroppedRow::from).collect();
     let mut dataset = Dataset::of_rows(path, Format::Items, observations, rows_read);
@@ -178,17 +170,27 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
 /// rate, or with no subtask the joint outcome.
 fn aggregate(key: &RunKey<f64>, subtask: Option<String>, sum: f64, n: u64, binary: bool) -> Observation {
     Observation {
-        line: 0,
-        model: key.model.clone(),
-        params: key.params,
-        task: key.task.clone(),
-        subtask,
-        family: key.family.clone(),
-        metric: key.metric.clone(),
-        shots: key.shots.clone(),
-        score: sum / n as f64,
         n: Some(n),
         correct: binary.then(|| sum.round() as u64),
+        ..observation(0, key.clone(), subtask, sum / n as f64)
+    }
+}
+
+/// The observation of a score of `key` read at `line`, with nothing else known.
+fn observation(line: u64, key: RunKey<f64>, subtask: Option<String>, score: f64) -> Observation {
+    let RunKey { model, params, task, family, metric, shots } = key;
+    Observation {
+        line,
+        model,
+        params,
+        task,
+        subtask,
+        family,
+        metric,
+        shots,
+        score,
+        n: None,
+        correct: None,
         flops: None,
         higher_is_better: None,
         chance: None,
@@ -332,48 +334,39 @@ fn score_observation(
     scales: &mut Scales,
 ) -> Result<Observation, Problem> {
     let problem = |message: String| Problem { file: r.file.clone(), line: r.line, column: r.column, message };
-    let size = params.get(&r.model).copied().or(r.params);
+    let metric = &r.key.metric;
+    let size = params.get(&r.key.model).copied().or(r.key.params);
     let Some(size) = size.filter(|p| p.is_finite() && *p > 0.0) else {
         return Err(problem(format!(
             "model {:?}: no parameter count in the file or the model name; give one with --params-file (CSV: model,params)",
-            r.model
+            r.key.model
         )));
     };
-    let percent = options.percent || options.percent_metrics.contains(&r.metric);
-    scales.seen(&r.metric);
+    let percent = options.percent || options.percent_metrics.contains(metric);
+    scales.seen(metric);
     if !percent && r.score.is_finite() {
-        scales.note(&r.metric, r.line, r.score);
+        scales.note(metric, r.line, r.score);
     }
     let scale = if percent { 100.0 } else { 1.0 };
     if !r.score.is_finite() || r.score < 0.0 || r.score > scale {
         let hint = if options.percent {
             "with --percent scores lie in [0, 100]".to_string()
         } else if percent {
-            format!("with --percent-metric {} its scores lie in [0, 100]", r.metric)
+            format!("with --percent-metric {metric} its scores lie in [0, 100]")
         } else if r.score > 1.0 && r.score <= 100.0 {
             "scores are fractions in [0, 1]; if they are percentages, pass --percent".to_string()
         } else {
             "scores are fractions in [0, 1]".to_string()
         };
-        return Err(problem(format!(
-            "metric {:?}: score {} is outside the range; {hint}",
-            r.metric, r.score
-        )));
+        return Err(problem(format!("metric {metric:?}: score {} is outside the range; {hint}", r.score)));
     }
+    let RunKey { model, task, family, metric, shots, .. } = r.key;
+    let key =
+        RunKey { model, params: size, task, family: family.unwrap_or_else(|| "all".into()), metric, shots };
     Ok(Observation {
-        line: r.line,
-        model: r.model,
-        params: size,
-        task: r.task,
-        subtask: r.subtask,
-        family: r.family.unwrap_or_else(|| "all".into()),
-        metric: r.metric,
-        shots: r.shots,
-        score: r.score / scale,
         n: r.n,
-        correct: None,
-        flops: None,
         higher_is_better: r.higher_is_better,
         chance: r.chance,
+        ..observation(r.line, key, r.subtask, r.score / scale)
     })
 }

@@ -7,7 +7,7 @@ use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 use super::super::json_text::{bare_token, decode, describe, json_detail, parse_json, scan, Step};
-use super::super::record::{Parsed, Problem, ScoreRecord, Skipped};
+use super::super::record::{Parsed, Problem, RunKey, ScoreRecord, Skipped};
 use super::super::text::strip_bom;
 use super::run::{run_from, split_prefix, Groups};
 use super::{judge, metric_name, problem, with_filter, Verdict};
@@ -141,13 +141,15 @@ pub fn parse_results(file: &str, bytes: &[u8]) -> Parsed<ScoreRecord> {
                 file: file.to_string(),
                 line,
                 column,
-                model: run.model.clone(),
-                params: run.params,
-                task: record_task.clone(),
+                key: RunKey {
+                    model: run.model.clone(),
+                    params: run.params,
+                    task: record_task.clone(),
+                    family: run.family.clone(),
+                    metric,
+                    shots: run.shots.get(task).cloned(),
+                },
                 subtask: subtask.clone(),
-                family: run.family.clone(),
-                metric,
-                shots: run.shots.get(task).cloned(),
                 score,
                 stderr,
                 n,
