@@ -88,12 +88,8 @@ pub fn is_bigbench(bytes: &[u8]) -> bool {
 /// Reads one BIG-bench scores file. `file` is only used in messages.
 pub fn parse_scores(file: &str, bytes: &[u8]) -> Parsed<ScoreRecord> {
     let mut out = Parsed::default();
-    let problem = |line: u64, column: Option<usize>, message: String| Problem {
-        file: file.to_string(),
-        line,
-        column,
-        message,
-    };
+    let problem =
+        |line: u64, column: Option<usize>, message: String| Problem::new(file, line, column, message);
     let text = match decode(file, bytes) {
         Ok(text) => text,
         Err(p) => {

@@ -129,6 +129,12 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    pub fn new(file: &str, line: u64, column: Option<usize>, message: impl Into<String>) -> Problem {
+        Problem { file: file.to_string(), line, column, message: message.into() }
+    }
+}
+
 /// A record that was read and deliberately not used (not an error), with the reason:
 /// for example a perplexity, which is not a rate in [0, 1].
 #[derive(Debug, Clone, PartialEq)]

@@ -3,29 +3,12 @@
 //! It reads: the header (which column holds each role), then each row's cells as text,
 //! located by line. What cannot be read as a row (a malformed record, a wrong number of
 //! fields, an unclosed quote, a cell that is not UTF-8) is a problem here; what the
-//! cells say is checked by `dataset.rs`, with every other format's records.
+//! cells say is checked by `dataset/`, with every other format's records.
 
 use super::record::{Columns, Problem, TableRow};
 use super::table::resolve_roles;
 use super::text::LineIndex;
 use super::{ColumnMapping, IngestError, Role};
-
-/// The roles a tidy row's cells are read for, in the order their problems are listed.
-const ROLES: [Role; 13] = [
-    Role::Model,
-    Role::Params,
-    Role::Subtask,
-    Role::Score,
-    Role::Task,
-    Role::Family,
-    Role::Metric,
-    Role::N,
-    Role::Correct,
-    Role::Flops,
-    Role::Shots,
-    Role::HigherIsBetter,
-    Role::Chance,
-];
 
 /// A tidy table as read: its columns, its rows' cells, and the rows that could not be read.
 #[derive(Debug)]
@@ -165,7 +148,8 @@ fn cells(
     }
     let mut row = TableRow::new(line);
     let mut problems = Vec::new();
-    for role in ROLES {
+    // Every role but the item's (a tidy row has none), in the order problems are listed.
+    for role in Role::ALL.into_iter().filter(|&role| role != Role::Item) {
         let Some(&i) = columns.fields.get(&role) else { continue };
         match std::str::from_utf8(&record[i]) {
             Ok(s) => row.set(role, s.trim().to_string()),

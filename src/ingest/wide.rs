@@ -148,12 +148,8 @@ pub fn parse_wide(
     default_task: &str,
 ) -> Parsed<ScoreRecord> {
     let mut out = Parsed::default();
-    let problem = |line: u64, column: Option<usize>, message: String| Problem {
-        file: file.to_string(),
-        line,
-        column,
-        message,
-    };
+    let problem =
+        |line: u64, column: Option<usize>, message: String| Problem::new(file, line, column, message);
     let content = super::text::strip_bom(bytes);
     if content.iter().all(|b| b.is_ascii_whitespace()) {
         let message =

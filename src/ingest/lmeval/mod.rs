@@ -144,7 +144,7 @@ fn judge(metric: &str, base: &str, value: &Value, written: Option<&str>) -> Verd
 }
 
 fn problem(file: &str, line: u64, column: Option<usize>, message: impl Into<String>) -> Problem {
-    Problem { file: file.to_string(), line, column, message: message.into() }
+    Problem::new(file, line, column, message)
 }
 
 #[cfg(test)]
