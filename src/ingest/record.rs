@@ -79,22 +79,22 @@ pub struct ItemRecord {
 pub struct TableRow {
     /// 1-based line where the row starts.
     pub line: u64,
-    /// By [`Role`] (its position in `Role::ALL`); `None` when the table has no such column.
-    cells: Vec<Option<String>>,
+    /// In the order of `Role::ALL`; `None` when the table has no such column.
+    cells: [Option<String>; Role::ALL.len()],
 }
 
 impl TableRow {
     pub fn new(line: u64) -> Self {
-        TableRow { line, cells: vec![None; Role::ALL.len()] }
+        TableRow { line, cells: Default::default() }
     }
 
     pub fn set(&mut self, role: Role, cell: String) {
         self.cells[role as usize] = Some(cell);
     }
 
-    /// The role's cell, taken out of the row.
-    pub fn take(&mut self, role: Role) -> Option<String> {
-        self.cells[role as usize].take()
+    /// The cells, in the order of `Role::ALL`.
+    pub fn into_cells(self) -> [Option<String>; Role::ALL.len()] {
+        self.cells
     }
 }
 
@@ -158,5 +158,22 @@ pub struct Parsed<T> {
 impl<T> Default for Parsed<T> {
     fn default() -> Self {
         Parsed { records: Vec::new(), skipped: Vec::new(), problems: Vec::new() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row keeps each role's cell at `role as usize`, which must be the role's place in
+    /// `Role::ALL` for `into_cells` to hand them back in that order.
+    #[test]
+    fn every_role_is_at_its_place_in_all() {
+        for (i, role) in Role::ALL.into_iter().enumerate() {
+            assert_eq!(role as usize, i, "{role}");
+        }
+        let mut row = TableRow::new(2);
+        row.set(Role::Chance, "0.25".into());
+        assert_eq!(row.into_cells()[13].as_deref(), Some("0.25"));
     }
 }

@@ -11,26 +11,15 @@ const PERCENT_HINT: &str = "; if scores are percentages, pass --percent";
 /// The observation of one row, or every problem of its cells.
 pub(super) fn row_observation(
     path: &str,
-    mut row: TableRow,
+    row: TableRow,
     columns: &Columns,
     default_task: &str,
     options: &IngestOptions,
     scales: &mut Scales,
 ) -> Result<Observation, Vec<Problem>> {
     let line = row.line;
-    let model = row.take(Role::Model);
-    let params = row.take(Role::Params);
-    let subtask = row.take(Role::Subtask);
-    let score = row.take(Role::Score);
-    let task = row.take(Role::Task);
-    let family = row.take(Role::Family);
-    let metric = row.take(Role::Metric);
-    let n = row.take(Role::N);
-    let correct = row.take(Role::Correct);
-    let flops = row.take(Role::Flops);
-    let shots = row.take(Role::Shots);
-    let higher_is_better = row.take(Role::HigherIsBetter);
-    let chance = row.take(Role::Chance);
+    let [model, params, subtask, score, task, family, metric, n, correct, flops, shots, _item, higher_is_better, chance] =
+        row.into_cells();
 
     let mut errors = Vec::new();
     let mut fail = |role: Role, message: String| {
