@@ -43,14 +43,10 @@ use crate::warnings::Warning;
 pub struct Observation {
     /// 1-based line of the row in its source file.
     pub line: u64,
-    pub model: String,
-    pub params: f64,
-    pub task: String,
+    /// Who was evaluated on what: model, size, task, family, metric, shots.
+    pub key: record::RunKey<f64>,
     /// `None` for a task-level score (an empty subtask cell).
     pub subtask: Option<String>,
-    pub family: String,
-    pub metric: String,
-    pub shots: Option<String>,
     /// A fraction in [0, 1].
     pub score: f64,
     pub n: Option<u64>,

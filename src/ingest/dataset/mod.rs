@@ -178,16 +178,10 @@ fn aggregate(key: &RunKey<f64>, subtask: Option<String>, sum: f64, n: u64, binar
 
 /// The observation of a score of `key` read at `line`, with nothing else known.
 fn observation(line: u64, key: RunKey<f64>, subtask: Option<String>, score: f64) -> Observation {
-    let RunKey { model, params, task, family, metric, shots } = key;
     Observation {
         line,
-        model,
-        params,
-        task,
+        key,
         subtask,
-        family,
-        metric,
-        shots,
         score,
         n: None,
         correct: None,
@@ -256,21 +250,21 @@ fn check_scores(
         if let Some((f, l)) = rows.first(o) {
             problems.push(problem(format!(
                 "model {:?}, task {:?}, subtask {:?}, metric {:?}, shots {:?} was already read at {f}:{l}; keep one",
-                o.model,
-                o.task,
+                o.key.model,
+                o.key.task,
                 o.subtask.as_deref().unwrap_or(""),
-                o.metric,
-                o.shots.as_deref().unwrap_or("")
+                o.key.metric,
+                o.key.shots.as_deref().unwrap_or("")
             )));
             keep.push(false);
             continue;
         }
-        if let Some((p, (f, l))) = sizes.other(&o.model, o.params, (file.as_str(), o.line)) {
+        if let Some((p, (f, l))) = sizes.other(&o.key.model, o.key.params, (file.as_str(), o.line)) {
             problems.push(problem(format!(
                 "model {:?} has {} parameters here (subtask {:?}) but {} at {f}:{l}; one model has one size: \
                  fix the params, or set it with --params-file",
-                o.model,
-                crate::units::fmt_params(o.params),
+                o.key.model,
+                crate::units::fmt_params(o.key.params),
                 o.subtask.as_deref().unwrap_or(""),
                 crate::units::fmt_params(*p)
             )));
@@ -298,23 +292,23 @@ fn check_rows(path: &str, observations: &[Observation]) -> Vec<Problem> {
                 column: None,
                 message: format!(
                     "duplicate of line {first}: model {:?}, task {:?}, subtask {:?}, metric {:?} appear twice; keep one row",
-                    o.model,
-                    o.task,
+                    o.key.model,
+                    o.key.task,
                     o.subtask.as_deref().unwrap_or(""),
-                    o.metric
+                    o.key.metric
                 ),
             });
         }
         rows.note(o, o.line);
-        if let Some(&(p, first)) = sizes.other(&o.model, o.params, o.line) {
+        if let Some(&(p, first)) = sizes.other(&o.key.model, o.key.params, o.line) {
             errors.push(Problem {
                 file: path.into(),
                 line: o.line,
                 column: None,
                 message: format!(
                     "model {:?} has params {} here but {} on line {first}; one model has one size",
-                    o.model,
-                    crate::units::fmt_params(o.params),
+                    o.key.model,
+                    crate::units::fmt_params(o.key.params),
                     crate::units::fmt_params(p)
                 ),
             });

@@ -2,7 +2,7 @@
 //! and located at its line and column.
 
 use crate::ingest::meta::{self, ScaleProblems, Scales};
-use crate::ingest::record::{Columns, Problem, TableRow};
+use crate::ingest::record::{Columns, Problem, RunKey, TableRow};
 use crate::ingest::{clip, number_hint, parse_params, IngestOptions, Observation, Role};
 
 /// The advice to pass `--percent`, which [`explain_scales`] replaces where it would be wrong.
@@ -170,13 +170,15 @@ pub(super) fn row_observation(
     };
     Ok(Observation {
         line,
-        model,
-        params,
-        task: or_default(task, default_task),
+        key: RunKey {
+            model,
+            params,
+            task: or_default(task, default_task),
+            family: or_default(family, "all"),
+            metric: or_default(metric, "accuracy"),
+            shots: shots.filter(|s| !s.is_empty()),
+        },
         subtask: subtask.filter(|s| !s.is_empty()),
-        family: or_default(family, "all"),
-        metric: or_default(metric, "accuracy"),
-        shots: shots.filter(|s| !s.is_empty()),
         score,
         n,
         correct,
