@@ -343,10 +343,10 @@ pub fn group_patterns(g: &Group, joint: &[JointCounts]) -> Result<Option<Vec<Opt
     let mine: Vec<&JointCounts> = joint
         .iter()
         .filter(|j| {
-            j.task == g.key.task
-                && j.family == g.key.family
-                && j.metric == g.key.metric
-                && j.shots == g.key.shots
+            j.key.task == g.key.task
+                && j.key.family == g.key.family
+                && j.key.metric == g.key.metric
+                && j.key.shots == g.key.shots
         })
         .collect();
     if mine.is_empty() {
@@ -362,7 +362,7 @@ pub fn group_patterns(g: &Group, joint: &[JointCounts]) -> Result<Option<Vec<Opt
             let model = &g.models[m].name;
             let j = mine
                 .iter()
-                .find(|j| &j.model == model)
+                .find(|j| &j.key.model == model)
                 .ok_or_else(|| format!("model {model:?} has no item-level counts"))?;
             model_patterns(g, m, j).map(Some).map_err(|why| format!("model {model:?}: {why}"))
         })
@@ -503,6 +503,7 @@ fn std_dev(x: &[f64]) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::ingest::items::{Pattern, SubtaskSum};
+    use crate::ingest::record::RunKey;
 
     #[test]
     fn streams_are_independent_of_order() {
@@ -630,12 +631,14 @@ mod tests {
         let sum =
             |j: usize| patterns.iter().filter(|p| p.correct >> j & 1 == 1).map(|p| p.items as f64).sum();
         JointCounts {
-            model: "m".into(),
-            params: 1e9,
-            task: g.key.task.clone(),
-            family: g.key.family.clone(),
-            metric: g.key.metric.clone(),
-            shots: None,
+            key: RunKey {
+                model: "m".into(),
+                params: 1e9,
+                task: g.key.task.clone(),
+                family: g.key.family.clone(),
+                metric: g.key.metric.clone(),
+                shots: None,
+            },
             items: 1000,
             complete: 1000,
             subtasks: (0..5).map(|j| SubtaskSum { subtask: format!("s{}", j + 1), sum: sum(j) }).collect(),

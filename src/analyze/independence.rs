@@ -82,12 +82,12 @@ pub fn check(j: &JointCounts, level: f64) -> IndependenceCheck {
         }
     };
     IndependenceCheck {
-        model: j.model.clone(),
-        params: j.params,
-        task: j.task.clone(),
-        family: j.family.clone(),
-        metric: j.metric.clone(),
-        shots: j.shots.clone(),
+        model: j.key.model.clone(),
+        params: j.key.params,
+        task: j.key.task.clone(),
+        family: j.key.family.clone(),
+        metric: j.key.metric.clone(),
+        shots: j.key.shots.clone(),
         subtasks: k,
         items: j.items,
         complete_items: j.complete,
@@ -176,6 +176,7 @@ fn f_quantile(q: f64, d1: f64, d2: f64) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::ingest::items::SubtaskSum;
+    use crate::ingest::record::RunKey;
 
     /// Joint counts from an explicit n × k matrix of outcomes.
     fn counts(rows: &[&[f64]]) -> JointCounts {
@@ -184,12 +185,14 @@ mod tests {
             .map(|j| SubtaskSum { subtask: format!("s{j}"), sum: rows.iter().map(|r| r[j]).sum() })
             .collect();
         JointCounts {
-            model: "m".into(),
-            params: 1e9,
-            task: "t".into(),
-            family: "f".into(),
-            metric: "accuracy".into(),
-            shots: None,
+            key: RunKey {
+                model: "m".into(),
+                params: 1e9,
+                task: "t".into(),
+                family: "f".into(),
+                metric: "accuracy".into(),
+                shots: None,
+            },
             items: rows.len() as u64,
             complete: rows.len() as u64,
             subtasks,

@@ -342,6 +342,7 @@ fn measure(
 mod tests {
     use super::*;
     use crate::compose::compose;
+    use crate::ingest::record::RunKey;
     use crate::ingest::{Dataset, Format, Observation};
 
     /// Two subtasks over six sizes, 100M to 30B, with the input's direction and chance.
@@ -357,13 +358,15 @@ mod tests {
             for (m, (&params, &score)) in sizes.iter().zip(row).enumerate() {
                 observations.push(Observation {
                     line: 2 + observations.len() as u64,
-                    model: format!("m{m}"),
-                    params,
-                    task: "t".into(),
+                    key: RunKey {
+                        model: format!("m{m}"),
+                        params,
+                        task: "t".into(),
+                        family: "all".into(),
+                        metric: metric.into(),
+                        shots: None,
+                    },
                     subtask: Some(format!("s{s}")),
-                    family: "all".into(),
-                    metric: metric.into(),
-                    shots: None,
                     score,
                     n: None,
                     correct: None,

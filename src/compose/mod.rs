@@ -127,10 +127,10 @@ fn group(observations: &[Observation]) -> Vec<Group> {
     let mut members: HashMap<GroupKey, Vec<&Observation>> = HashMap::new();
     for o in observations {
         let key = GroupKey {
-            task: o.task.clone(),
-            family: o.family.clone(),
-            metric: o.metric.clone(),
-            shots: o.shots.clone(),
+            task: o.key.task.clone(),
+            family: o.key.family.clone(),
+            metric: o.key.metric.clone(),
+            shots: o.key.shots.clone(),
         };
         members
             .entry(key.clone())
@@ -147,9 +147,11 @@ fn group(observations: &[Observation]) -> Vec<Group> {
             let mut models: Vec<Model> = Vec::new();
             let mut subtasks: Vec<String> = Vec::new();
             for o in rows {
-                match models.iter_mut().find(|m| m.name == o.model) {
+                match models.iter_mut().find(|m| m.name == o.key.model) {
                     Some(m) => m.flops = m.flops.or(o.flops),
-                    None => models.push(Model { name: o.model.clone(), params: o.params, flops: o.flops }),
+                    None => {
+                        models.push(Model { name: o.key.model.clone(), params: o.key.params, flops: o.flops })
+                    }
                 }
                 if let Some(s) = &o.subtask {
                     if !subtasks.contains(s) {
@@ -166,7 +168,7 @@ fn group(observations: &[Observation]) -> Vec<Group> {
             let mut task_level: Option<Vec<Option<Cell>>> = None;
             for o in rows {
                 let cell = Cell { value: o.score, n: o.n, correct: o.correct, line: o.line };
-                let m = model_index[o.model.as_str()];
+                let m = model_index[o.key.model.as_str()];
                 match &o.subtask {
                     Some(s) => cells[subtask_index[s.as_str()]][m] = Some(cell),
                     None => task_level.get_or_insert_with(|| vec![None; models.len()])[m] = Some(cell),

@@ -33,11 +33,11 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::json_text::{decode, describe, json_detail, parse_json, spreadsheet_number};
+use super::json_text::{self, decode, describe, json_detail, parse_json, spreadsheet_number, Step};
 use super::text::strip_bom;
 
 use super::parse_params;
-use super::record::{Parsed, Problem, ScoreRecord, Skipped};
+use super::record::{Parsed, Problem, RunKey, ScoreRecord, Skipped};
 
 /// Metrics BIG-bench defines on a scale other than [0, 1], and what they are.
 const NOT_RATES: &[(&str, &str)] = &[
@@ -88,12 +88,8 @@ pub fn is_bigbench(bytes: &[u8]) -> bool {
 /// Reads one BIG-bench scores file. `file` is only used in messages.
 pub fn parse_scores(file: &str, bytes: &[u8]) -> Parsed<ScoreRecord> {
     let mut out = Parsed::default();
-    let problem = |line: u64, column: Option<usize>, message: String| Problem {
-        file: file.to_string(),
-        line,
-        column,
-        message,
-    };
+    let problem =
+        |line: u64, column: Option<usize>, message: String| Problem::new(file, line, column, message);
     let text = match decode(file, bytes) {
         Ok(text) => text,
         Err(p) => {
@@ -340,13 +336,15 @@ impl Reader<'_> {
                 file: self.file.to_string(),
                 line: pos.line,
                 column: Some(pos.column).filter(|&c| c > 0),
-                model: model.name.clone(),
-                params: model.params,
-                task: task.clone(),
+                key: RunKey {
+                    model: model.name.clone(),
+                    params: model.params,
+                    task: task.clone(),
+                    family: model.family.clone(),
+                    metric: metric.clone(),
+                    shots: shots.clone(),
+                },
                 subtask: subtask.clone(),
-                family: model.family.clone(),
-                metric: metric.clone(),
-                shots: shots.clone(),
                 score,
                 stderr: None,
                 n: None,
@@ -393,105 +391,30 @@ struct Pos {
 const MAX_DEPTH: usize = 4;
 
 /// Positions by JSON Pointer (RFC 6901): for object members the position of the key, for
-/// array elements where the element starts. Lines end at `\n`, `\r\n` or a lone `\r`,
-/// as in `text.rs`.
+/// array elements where the element starts.
 /// Also returns the pointers of keys that appear twice in one object.
 fn scan(text: &str) -> (HashMap<String, Pos>, Vec<String>) {
-    struct Frame {
-        /// `None` below [`MAX_DEPTH`].
-        pointer: Option<String>,
-        object: bool,
-        key: String,
-        index: usize,
-        want_key: bool,
-    }
-    let bytes = text.as_bytes();
     let mut at: HashMap<String, Pos> = HashMap::new();
     let mut duplicates = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let (mut line, mut line_start) = (1u64, 0usize);
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let pos = Pos { line, column: i - line_start + 1 };
-        // The pointer of a value starting here, when its container is indexed.
-        let child = |stack: &[Frame]| -> Option<String> {
-            match stack.last() {
-                None => Some(String::new()),
-                Some(_) if stack.len() > MAX_DEPTH => None,
-                Some(f) if f.object => f.pointer.as_ref().map(|p| format!("{p}/{}", escape(&f.key))),
-                Some(f) => f.pointer.as_ref().map(|p| format!("{p}/{}", f.index)),
-            }
-        };
-        let is_element = stack.last().is_none_or(|f| !f.object);
-        match b {
-            b'\n' => {
-                line += 1;
-                line_start = i + 1;
-            }
-            b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
-                line += 1;
-                line_start = i + 1;
-            }
-            b'"' => {
-                let mut end = i + 1;
-                while let Some(&c) = bytes.get(end) {
-                    match c {
-                        b'\\' => end += 2,
-                        b'"' => break,
-                        _ => end += 1,
-                    }
-                }
-                let wants_key = stack.last().is_some_and(|f| f.object && f.want_key);
-                if wants_key {
-                    let raw = text.get(i..=end).unwrap_or("");
-                    let key = serde_json::from_str::<String>(raw).unwrap_or_default();
-                    let depth = stack.len();
-                    if let Some(f) = stack.last_mut() {
-                        if let (Some(p), true) = (&f.pointer, depth <= MAX_DEPTH) {
-                            let pointer = format!("{p}/{}", escape(&key));
-                            if at.insert(pointer.clone(), pos).is_some() {
-                                duplicates.push(pointer);
-                            }
-                        }
-                        f.key = key;
-                        f.want_key = false;
-                    }
-                } else if let Some(p) = child(&stack).filter(|_| is_element) {
-                    at.entry(p).or_insert(pos);
-                }
-                i = end;
-            }
-            b'{' | b'[' => {
-                let pointer = child(&stack);
-                if let Some(p) = pointer.clone().filter(|_| is_element) {
-                    at.entry(p).or_insert(pos);
-                }
-                let object = b == b'{';
-                stack.push(Frame { pointer, object, key: String::new(), index: 0, want_key: object });
-            }
-            b'}' | b']' => {
-                stack.pop();
-            }
-            b',' => {
-                if let Some(f) = stack.last_mut() {
-                    if f.object {
-                        f.want_key = true;
-                    } else {
-                        f.index += 1;
-                    }
-                }
-            }
-            b':' | b' ' | b'\t' | b'\r' => {}
-            _ => {
-                // A number, literal or stray byte: only array elements are indexed, by
-                // their first byte.
-                if let Some(p) = child(&stack).filter(|_| is_element) {
-                    at.entry(p).or_insert(pos);
-                }
-            }
+    json_text::scan(text, |spot| {
+        if spot.path.len() > MAX_DEPTH {
+            return;
         }
-        i += 1;
-    }
+        let pointer: String = spot
+            .path
+            .iter()
+            .map(|step| match step {
+                Step::Key(key) => format!("/{}", escape(key)),
+                Step::Index(index) => format!("/{index}"),
+            })
+            .collect();
+        let pos = Pos { line: spot.line, column: spot.column };
+        if !spot.key {
+            at.entry(pointer).or_insert(pos);
+        } else if at.insert(pointer.clone(), pos).is_some() {
+            duplicates.push(pointer);
+        }
+    });
     (at, duplicates)
 }
 
@@ -549,13 +472,15 @@ mod tests {
             file: "s.json".into(),
             line: 21,
             column: Some(9),
-            model: "Fixture-LM T=0 2m".into(),
-            params: Some(2e6),
-            task: "synthetic_format_fixture".into(),
+            key: RunKey {
+                model: "Fixture-LM T=0 2m".into(),
+                params: Some(2e6),
+                task: "synthetic_format_fixture".into(),
+                family: Some("Fixture-LM T=0".into()),
+                metric: "multiple_choice_grade".into(),
+                shots: Some("0".into()),
+            },
             subtask: None,
-            family: Some("Fixture-LM T=0".into()),
-            metric: "multiple_choice_grade".into(),
-            shots: Some("0".into()),
             score: 0.275,
             stderr: None,
             n: None,
@@ -566,7 +491,7 @@ mod tests {
         let two_digit = &parsed.records[3];
         assert_eq!((two_digit.line, two_digit.column), (35, Some(9)));
         assert_eq!(two_digit.subtask.as_deref(), Some("two_digit"));
-        assert_eq!((two_digit.metric.as_str(), two_digit.score), ("multiple_choice_grade", 0.25));
+        assert_eq!((two_digit.key.metric.as_str(), two_digit.score), ("multiple_choice_grade", 0.25));
         let skipped = &parsed.skipped[1];
         assert_eq!(skipped.line, 34);
         assert_eq!(
@@ -584,9 +509,9 @@ mod tests {
             let parsed = parse_scores("s.json", bytes);
             assert!(parsed.problems.is_empty());
             assert_eq!(parsed.records.len(), 14);
-            let shots: Vec<_> = parsed.records.iter().filter_map(|r| r.shots.clone()).collect();
+            let shots: Vec<_> = parsed.records.iter().filter_map(|r| r.key.shots.clone()).collect();
             assert!(shots.contains(&"0".to_string()) && shots.contains(&"1".to_string()));
-            models.push((parsed.records[0].model.clone(), parsed.records[0].params));
+            models.push((parsed.records[0].key.model.clone(), parsed.records[0].key.params));
         }
         let expected =
             [("Fixture-LM T=0 2m", 2e6), ("Fixture-LM T=0 125m", 125e6), ("Fixture-LM T=0 8b", 8e9)];
@@ -662,10 +587,13 @@ mod tests {
         for model in [r#""model_name": "125m""#, r#""model_name": "125m", "total_params": 0"#] {
             let parsed = parse_scores("f.json", doc(model, ENTRY).as_bytes());
             let r = &parsed.records[0];
-            assert_eq!((r.model.as_str(), r.params, r.family.as_deref()), ("125m", Some(125e6), None));
+            assert_eq!(
+                (r.key.model.as_str(), r.key.params, r.key.family.as_deref()),
+                ("125m", Some(125e6), None)
+            );
         }
         let parsed = parse_scores("f.json", doc(r#""model_name": "GPT-3 Small""#, ENTRY).as_bytes());
-        assert_eq!(parsed.records[0].params, None);
+        assert_eq!(parsed.records[0].key.params, None);
     }
 
     #[test]
@@ -683,7 +611,10 @@ mod tests {
         let entry = r#""subtask_description": "t", "score_dict": {"acc": "0.5", "mc": 0.25}"#;
         let parsed = parse_scores("f.json", doc(MODEL, entry).as_bytes());
         assert_eq!(parsed.records.len(), 1);
-        assert_eq!((parsed.records[0].subtask.as_deref(), parsed.records[0].shots.as_deref()), (None, None));
+        assert_eq!(
+            (parsed.records[0].subtask.as_deref(), parsed.records[0].key.shots.as_deref()),
+            (None, None)
+        );
         let p = &parsed.problems[0];
         assert_eq!((p.line, p.column), (4, Some(49)));
         assert_eq!(

@@ -76,7 +76,7 @@ pub fn conflicts(observations: &[Observation], at: impl Fn(usize) -> String) -> 
     let mut chances: HashMap<Key, (f64, usize)> = HashMap::new();
     let mut out = Vec::new();
     for (i, o) in observations.iter().enumerate() {
-        let key = (o.task.as_str(), o.metric.as_str());
+        let key = (o.key.task.as_str(), o.key.metric.as_str());
         if let Some(d) = o.higher_is_better {
             match directions.get(&key) {
                 Some(&(first, j)) if first != d => out.push(Conflict {
@@ -85,8 +85,8 @@ pub fn conflicts(observations: &[Observation], at: impl Fn(usize) -> String) -> 
                     message: format!(
                         "task {:?}, metric {:?}: higher_is_better is {d} here but {first} at {}; a metric has \
                          one direction on a task: fix one of them",
-                        o.task,
-                        o.metric,
+                        o.key.task,
+                        o.key.metric,
                         at(j)
                     ),
                 }),
@@ -104,8 +104,8 @@ pub fn conflicts(observations: &[Observation], at: impl Fn(usize) -> String) -> 
                     message: format!(
                         "task {:?}, metric {:?}: chance is {c} here but {first} at {}; a task has one chance \
                          level per metric: fix one of them",
-                        o.task,
-                        o.metric,
+                        o.key.task,
+                        o.key.metric,
                         at(j)
                     ),
                 }),
@@ -338,13 +338,15 @@ mod tests {
     fn obs(task: &str, metric: &str, hib: Option<bool>, chance: Option<f64>) -> Observation {
         Observation {
             line: 0,
-            model: "m".into(),
-            params: 1e9,
-            task: task.into(),
+            key: crate::ingest::record::RunKey {
+                model: "m".into(),
+                params: 1e9,
+                task: task.into(),
+                family: "all".into(),
+                metric: metric.into(),
+                shots: None,
+            },
             subtask: Some("s".into()),
-            family: "all".into(),
-            metric: metric.into(),
-            shots: None,
             score: 0.5,
             n: None,
             correct: None,

@@ -7,8 +7,8 @@
 //!
 //! [`read`] goes in one line: `detect.rs` decides once how the input is read (a
 //! `Plan`, from the path, its first bytes and `--format`); `read.rs` runs that plan's
-//! reader; `dataset.rs` turns the records every reader but the tidy one hands over into
-//! the [`Dataset`] (the tidy reader validates its rows itself). Shared plumbing:
+//! reader; `dataset/` turns what every reader hands over (rows, score records, item
+//! records) into the [`Dataset`], each rule and its message written once. Shared plumbing:
 //! `text.rs` (byte-order mark, lines), `json_text.rs` (JSON), `hint.rs` (numbers
 //! written as a spreadsheet shows them), `record.rs` (records and located problems).
 
@@ -35,7 +35,6 @@ use std::str::FromStr;
 
 pub(crate) use hint::number_hint;
 pub use params::{parse_params, ParamsError};
-pub use tidy::read_tidy;
 
 use crate::warnings::Warning;
 
@@ -44,14 +43,10 @@ use crate::warnings::Warning;
 pub struct Observation {
     /// 1-based line of the row in its source file.
     pub line: u64,
-    pub model: String,
-    pub params: f64,
-    pub task: String,
+    /// Who was evaluated on what: model, size, task, family, metric, shots.
+    pub key: record::RunKey<f64>,
     /// `None` for a task-level score (an empty subtask cell).
     pub subtask: Option<String>,
-    pub family: String,
-    pub metric: String,
-    pub shots: Option<String>,
     /// A fraction in [0, 1].
     pub score: f64,
     pub n: Option<u64>,

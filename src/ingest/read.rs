@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use super::dataset::{item_data_to_dataset, params_file, samples_dataset, scores_dataset};
+use super::dataset::{item_data_to_dataset, params_file, samples_dataset, scores_dataset, tidy_dataset};
 use super::detect::{self, Input, Plan, Table};
 use super::items::{self, ItemSource};
 use super::record::{Parsed, Problem, ScoreRecord};
 use super::table::{self, item_columns, resolve_roles};
-use super::{bigbench, lmeval, wide};
-use super::{read_tidy, Dataset, Format, IngestError, IngestOptions, Role};
+use super::{bigbench, lmeval, tidy, wide};
+use super::{Dataset, Format, IngestError, IngestOptions, Role};
 use crate::warnings::Warning;
 
 /// Reads one input, in the format `--format` names or the one its path and content show.
@@ -35,7 +35,8 @@ pub fn read(path: &str, options: &IngestOptions) -> Result<Dataset, IngestError>
         Plan::Wide { delimiter } => read_wide(&shown, &task, input.bytes()?, delimiter, options),
         Plan::Items { table, headers } => read_items(&mut input, table, &headers, options),
         Plan::Tidy { table: Table::Csv { delimiter } } => {
-            read_tidy(&shown, &task, input.bytes()?, delimiter, options)
+            let table = tidy::read_tidy(&shown, input.bytes()?, delimiter, &options.columns)?;
+            tidy_dataset(&shown, &task, table, options)
         }
         Plan::Tidy { table: Table::Parquet } => read_parquet_tidy(path, options),
     }
@@ -102,7 +103,8 @@ fn read_parquet_tidy(path: &str, options: &IngestOptions) -> Result<Dataset, Ing
     let mut df = lazy.collect().map_err(fail)?;
     let mut bytes = Vec::new();
     CsvWriter::new(&mut bytes).include_header(true).finish(&mut df).map_err(fail)?;
-    read_tidy(path, &super::default_task_name(path), &bytes, b',', options)
+    let table = tidy::read_tidy(path, &bytes, b',', &options.columns)?;
+    tidy_dataset(path, &super::default_task_name(path), table, options)
 }
 
 /// A directory: lm-evaluation-harness results and BIG-bench score files, anywhere below it.

@@ -1,25 +1,34 @@
-//! What the format readers produce before validation: scores and item outcomes with
-//! the file and line they came from. The readers for lm-evaluation-harness, BIG-bench
-//! and wide tables each turn their format into these; `ingest` validates them into
-//! [`super::Observation`]s (scores) or aggregates them (items), and accounts for every
-//! record read.
+//! What the format readers produce before validation: scores, item outcomes and the
+//! cells of tidy rows, with the file and line they came from. The readers for
+//! lm-evaluation-harness, BIG-bench, wide and tidy tables each turn their format into
+//! these; `dataset.rs` validates them into [`super::Observation`]s (scores, rows) or
+//! aggregates them (items), and accounts for every record read.
 
-/// Who was evaluated on what, as a run's aggregates are keyed: the model, its size
-/// (`P`: the text as written while rows are read, then the count), the task, the model
-/// family, the metric and the shots. Ordered field by field, in this order.
+use std::collections::HashMap;
+
+use super::Role;
+
+/// Who was evaluated on what, as a run's records and aggregates are keyed: the model,
+/// its size (`P`: as a reader finds it, the text as written while item rows are read,
+/// then the count), the task, the model family (`F`: as a reader finds it, then with its
+/// default), the metric and the shots. Ordered field by field, in this order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RunKey<P> {
+pub struct RunKey<P, F = String> {
     pub model: String,
     pub params: P,
     pub task: String,
-    pub family: String,
+    pub family: F,
     pub metric: String,
     pub shots: Option<String>,
 }
 
-impl<P> RunKey<P> {
+/// A record's key as its reader found it: the size and the family when the file (or the
+/// model name) states them.
+pub type RecordKey = RunKey<Option<f64>, Option<String>>;
+
+impl<P, F> RunKey<P, F> {
     /// The same key with the size `params`.
-    pub fn with_params<Q>(self, params: Q) -> RunKey<Q> {
+    pub fn with_params<Q>(self, params: Q) -> RunKey<Q, F> {
         let RunKey { model, task, family, metric, shots, .. } = self;
         RunKey { model, params, task, family, metric, shots }
     }
@@ -34,15 +43,11 @@ pub struct ScoreRecord {
     pub line: u64,
     /// 1-based column where one exists (CSV field number, JSON column of the key).
     pub column: Option<usize>,
-    pub model: String,
-    /// Total parameters when the file states them or the model name carries them.
-    pub params: Option<f64>,
-    pub task: String,
+    /// The size is the total parameters when the file states them or the model name
+    /// carries them.
+    pub key: RecordKey,
     /// `None` for a task-level score.
     pub subtask: Option<String>,
-    pub family: Option<String>,
-    pub metric: String,
-    pub shots: Option<String>,
     /// As written in the file: a fraction, unless the reader knows otherwise.
     pub score: f64,
     /// Standard error as reported; `None` when missing, `"N/A"` or 0.
@@ -60,17 +65,57 @@ pub struct ScoreRecord {
 pub struct ItemRecord {
     pub file: String,
     pub line: u64,
-    pub model: String,
-    pub params: Option<f64>,
-    pub task: String,
+    pub key: RecordKey,
     pub subtask: String,
     /// The key items are joined on across subtasks (`doc_id`, or `--join-on`).
     pub item: String,
     /// 0/1, or a score in [0, 1].
     pub correct: f64,
-    pub family: Option<String>,
-    pub metric: String,
-    pub shots: Option<String>,
+}
+
+/// One row of a tidy table as written: each role's cell, trimmed and decoded, before
+/// any of it is checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// In the order of `Role::ALL`; `None` when the table has no such column.
+    cells: [Option<String>; Role::ALL.len()],
+}
+
+impl TableRow {
+    pub fn new(line: u64) -> Self {
+        TableRow { line, cells: Default::default() }
+    }
+
+    pub fn set(&mut self, role: Role, cell: String) {
+        self.cells[role as usize] = Some(cell);
+    }
+
+    /// The cells, in the order of `Role::ALL`.
+    pub fn into_cells(self) -> [Option<String>; Role::ALL.len()] {
+        self.cells
+    }
+}
+
+/// Where each role's column of a table is, and its header as written, for messages.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Columns {
+    /// 0-based field index of each role's column.
+    pub fields: HashMap<Role, usize>,
+    pub headers: Vec<String>,
+}
+
+impl Columns {
+    /// The 1-based column number of the role's column, if the table has one.
+    pub fn number(&self, role: Role) -> Option<usize> {
+        self.fields.get(&role).map(|i| i + 1)
+    }
+
+    /// The role's header as written, or the role's name when the table has no such column.
+    pub fn header(&self, role: Role) -> &str {
+        self.fields.get(&role).map_or(role.name(), |&i| self.headers[i].as_str())
+    }
 }
 
 /// Something wrong in an input, located as precisely as the format allows.
@@ -82,6 +127,12 @@ pub struct Problem {
     pub column: Option<usize>,
     /// What is wrong and what to do about it.
     pub message: String,
+}
+
+impl Problem {
+    pub fn new(file: &str, line: u64, column: Option<usize>, message: impl Into<String>) -> Problem {
+        Problem { file: file.to_string(), line, column, message: message.into() }
+    }
 }
 
 /// A record that was read and deliberately not used (not an error), with the reason:
@@ -107,5 +158,22 @@ pub struct Parsed<T> {
 impl<T> Default for Parsed<T> {
     fn default() -> Self {
         Parsed { records: Vec::new(), skipped: Vec::new(), problems: Vec::new() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row keeps each role's cell at `role as usize`, which must be the role's place in
+    /// `Role::ALL` for `into_cells` to hand them back in that order.
+    #[test]
+    fn every_role_is_at_its_place_in_all() {
+        for (i, role) in Role::ALL.into_iter().enumerate() {
+            assert_eq!(role as usize, i, "{role}");
+        }
+        let mut row = TableRow::new(2);
+        row.set(Role::Chance, "0.25".into());
+        assert_eq!(row.into_cells()[13].as_deref(), Some("0.25"));
     }
 }

@@ -13,11 +13,11 @@ impl Observation {
     /// The (model, task, subtask, metric, shots) of which an input holds one row.
     pub(crate) fn row_key(&self) -> RowKey<'_> {
         (
-            self.model.as_str(),
-            self.task.as_str(),
+            self.key.model.as_str(),
+            self.key.task.as_str(),
             self.subtask.as_deref(),
-            self.metric.as_str(),
-            self.shots.as_deref(),
+            self.key.metric.as_str(),
+            self.key.shots.as_deref(),
         )
     }
 }

@@ -19,7 +19,7 @@
 
 use super::hint::Spreadsheet;
 use super::parse_params;
-use super::record::{Parsed, Problem, ScoreRecord, Skipped};
+use super::record::{Parsed, Problem, RunKey, ScoreRecord, Skipped};
 use super::text::LineIndex;
 
 /// Header names of the id columns. `family`, `task`, `shots` and `metric` are id columns
@@ -148,12 +148,8 @@ pub fn parse_wide(
     default_task: &str,
 ) -> Parsed<ScoreRecord> {
     let mut out = Parsed::default();
-    let problem = |line: u64, column: Option<usize>, message: String| Problem {
-        file: file.to_string(),
-        line,
-        column,
-        message,
-    };
+    let problem =
+        |line: u64, column: Option<usize>, message: String| Problem::new(file, line, column, message);
     let content = super::text::strip_bom(bytes);
     if content.iter().all(|b| b.is_ascii_whitespace()) {
         let message =
@@ -329,13 +325,15 @@ impl Row<'_> {
                 file: self.file.to_string(),
                 line: self.line,
                 column: Some(i + 1),
-                model: model.clone(),
-                params: Some(params),
-                task: task.clone(),
+                key: RunKey {
+                    model: model.clone(),
+                    params: Some(params),
+                    task: task.clone(),
+                    family: family.clone(),
+                    metric: metric.clone(),
+                    shots: shots.clone(),
+                },
                 subtask: Some(subtask),
-                family: family.clone(),
-                metric: metric.clone(),
-                shots: shots.clone(),
                 score,
                 stderr: None,
                 n: None,
@@ -382,13 +380,15 @@ mod tests {
             file: "w.csv".into(),
             line: 3,
             column: Some(3),
-            model: "big".into(),
-            params: Some(7e9),
-            task: "arith".into(),
+            key: RunKey {
+                model: "big".into(),
+                params: Some(7e9),
+                task: "arith".into(),
+                family: None,
+                metric: "accuracy".into(),
+                shots: None,
+            },
             subtask: Some("addition".into()),
-            family: None,
-            metric: "accuracy".into(),
-            shots: None,
             score: 0.81,
             stderr: None,
             n: None,
@@ -414,11 +414,18 @@ mod tests {
         let parsed = parse(text);
         assert!(parsed.problems.is_empty());
         let r = &parsed.records[0];
-        let got = (r.shots.as_deref(), r.family.as_deref(), r.task.as_str(), r.metric.as_str(), r.column);
+        let got = (
+            r.key.shots.as_deref(),
+            r.key.family.as_deref(),
+            r.key.task.as_str(),
+            r.key.metric.as_str(),
+            r.column,
+        );
         assert_eq!(got, (Some("5"), Some("gpt"), "t1", "exact", Some(7)));
         // Empty optional cells fall back to none, the default task and the default metric.
         let r = &parsed.records[1];
-        let got = (r.shots.as_deref(), r.family.as_deref(), r.task.as_str(), r.metric.as_str());
+        let got =
+            (r.key.shots.as_deref(), r.key.family.as_deref(), r.key.task.as_str(), r.key.metric.as_str());
         assert_eq!(got, (None, None, "arith", "accuracy"));
     }
 
@@ -430,7 +437,7 @@ mod tests {
         let parsed = parse_wide("w.tsv", text, b'\t', &layout, "arith");
         // With no task id column, a header called "task" is a subtask.
         assert_eq!(parsed.records[0].subtask.as_deref(), Some("task"));
-        assert_eq!((parsed.records[0].model.as_str(), parsed.records[0].params), ("a", Some(1e9)));
+        assert_eq!((parsed.records[0].key.model.as_str(), parsed.records[0].key.params), ("a", Some(1e9)));
     }
 
     #[test]
@@ -557,7 +564,7 @@ mod tests {
         assert_eq!(parse(&with_bom).records, parse(TABLE).records);
         let text = b"model,params,a\r\n\"two\r\nlines\",1B,0.5\r\n\r\nm,2B,x\r\n";
         let parsed = parse(text);
-        assert_eq!(parsed.records[0].model, "two\r\nlines");
+        assert_eq!(parsed.records[0].key.model, "two\r\nlines");
         assert_eq!(parsed.records[0].line, 2);
         // After a quoted line break and a blank line, the bad cell is still on line 5.
         assert_eq!((parsed.problems[0].line, parsed.problems[0].column), (5, Some(3)));

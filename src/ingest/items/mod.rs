@@ -81,12 +81,7 @@ pub struct SubtaskSum {
 /// Everything the independence check needs for one (model, task, family, metric, shots).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JointCounts {
-    pub model: String,
-    pub params: f64,
-    pub task: String,
-    pub family: String,
-    pub metric: String,
-    pub shots: Option<String>,
+    pub key: RunKey<f64>,
     /// Distinct items seen.
     pub items: u64,
     /// Items with every one of the task's subtasks (the joint outcome's n).
@@ -225,20 +220,20 @@ pub(super) fn records_frame(records: &[ItemRecord]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         records.len(),
         vec![
-            Column::new("model".into(), text(&|r| r.model.clone())),
+            Column::new("model".into(), text(&|r| r.key.model.clone())),
             Column::new(
                 "params".into(),
-                records.iter().map(|r| r.params.map(|p| format!("{p}"))).collect::<Vec<Option<String>>>(),
+                records.iter().map(|r| r.key.params.map(|p| format!("{p}"))).collect::<Vec<Option<String>>>(),
             ),
-            Column::new("task".into(), text(&|r| r.task.clone())),
+            Column::new("task".into(), text(&|r| r.key.task.clone())),
             Column::new(
                 "family".into(),
-                records.iter().map(|r| r.family.clone()).collect::<Vec<Option<String>>>(),
+                records.iter().map(|r| r.key.family.clone()).collect::<Vec<Option<String>>>(),
             ),
-            Column::new("metric".into(), text(&|r| r.metric.clone())),
+            Column::new("metric".into(), text(&|r| r.key.metric.clone())),
             Column::new(
                 "shots".into(),
-                records.iter().map(|r| r.shots.clone()).collect::<Vec<Option<String>>>(),
+                records.iter().map(|r| r.key.shots.clone()).collect::<Vec<Option<String>>>(),
             ),
             Column::new("subtask".into(), text(&|r| r.subtask.clone())),
             Column::new("item".into(), text(&|r| r.item.clone())),
@@ -409,7 +404,7 @@ mod tests {
         for (j, want) in data.joint.iter().zip(want) {
             let want: Vec<Pattern> =
                 want.into_iter().map(|(correct, items)| Pattern { correct, items }).collect();
-            assert_eq!(j.patterns.as_ref(), Some(&want), "model {}", j.model);
+            assert_eq!(j.patterns.as_ref(), Some(&want), "model {}", j.key.model);
         }
         // The located path (here: a row to skip) counts them with a query of its own.
         let mut bad = rows.clone();

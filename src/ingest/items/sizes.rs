@@ -65,24 +65,16 @@ pub(super) fn resolve_params(
         .collect();
     let joint = joint
         .into_iter()
-        .map(|j| {
-            let RunKey { model, params, task, family, metric, shots } = sized(j.key);
-            JointCounts {
-                model,
-                params,
-                task,
-                family,
-                metric,
-                shots,
-                items: j.items,
-                complete: j.complete,
-                subtasks: j.subtasks,
-                joint_sum: j.joint_sum,
-                row_sq_sum: j.row_sq_sum,
-                sq_sum: j.sq_sum,
-                binary: j.binary,
-                patterns: j.patterns,
-            }
+        .map(|j| JointCounts {
+            key: sized(j.key),
+            items: j.items,
+            complete: j.complete,
+            subtasks: j.subtasks,
+            joint_sum: j.joint_sum,
+            row_sq_sum: j.row_sq_sum,
+            sq_sum: j.sq_sum,
+            binary: j.binary,
+            patterns: j.patterns,
         })
         .collect();
     (rates, joint, problems)

@@ -144,7 +144,7 @@ fn judge(metric: &str, base: &str, value: &Value, written: Option<&str>) -> Verd
 }
 
 fn problem(file: &str, line: u64, column: Option<usize>, message: impl Into<String>) -> Problem {
-    Problem { file: file.to_string(), line, column, message: message.into() }
+    Problem::new(file, line, column, message)
 }
 
 #[cfg(test)]
@@ -212,7 +212,7 @@ mod tests {
         let p = results(json);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         let rows: Vec<_> = (p.records.iter())
-            .map(|r| (r.task.as_str(), r.metric.as_str(), r.higher_is_better, r.chance))
+            .map(|r| (r.key.task.as_str(), r.key.metric.as_str(), r.higher_is_better, r.chance))
             .collect();
         assert_eq!(
             rows,
@@ -233,23 +233,23 @@ mod tests {
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         for r in &p.records {
             assert_eq!(
-                (r.model.as_str(), r.params, r.family.as_deref()),
+                (r.key.model.as_str(), r.key.params, r.key.family.as_deref()),
                 ("pythia-v1.1-70m", Some(7e7), Some("pythia-v1.1"))
             );
-            assert_eq!((r.shots.as_deref(), r.n), (Some("0"), None));
+            assert_eq!((r.key.shots.as_deref(), r.n), (Some("0"), None));
         }
-        let mmlu: Vec<&ScoreRecord> = p.records.iter().filter(|r| r.task == "hendrycksTest").collect();
+        let mmlu: Vec<&ScoreRecord> = p.records.iter().filter(|r| r.key.task == "hendrycksTest").collect();
         let subjects: BTreeSet<&str> = mmlu.iter().filter_map(|r| r.subtask.as_deref()).collect();
         assert_eq!((subjects.len(), mmlu.len()), (57, 114));
         assert!(subjects.contains("abstract_algebra") && subjects.contains("world_religions"));
         assert_eq!(
-            mmlu.iter().map(|r| r.metric.as_str()).collect::<BTreeSet<_>>(),
+            mmlu.iter().map(|r| r.key.metric.as_str()).collect::<BTreeSet<_>>(),
             BTreeSet::from(["acc", "acc_norm"])
         );
-        let piqa = p.records.iter().find(|r| r.task == "piqa" && r.metric == "acc").unwrap();
+        let piqa = p.records.iter().find(|r| r.key.task == "piqa" && r.key.metric == "acc").unwrap();
         assert!(piqa.subtask.is_none() && piqa.stderr.is_some_and(|s| s > 0.0));
         // LAMBADA keeps acc and skips ppl (line 236 of the file); CrowS-Pairs skips likelihood_difference.
-        assert!(p.records.iter().any(|r| r.task == "lambada_openai" && r.metric == "acc"));
+        assert!(p.records.iter().any(|r| r.key.task == "lambada_openai" && r.key.metric == "acc"));
         let ppl = p.skipped.iter().find(|s| s.reason.contains("\"ppl\"")).unwrap();
         assert!(ppl.line == 236 && ppl.reason.contains("not a rate in [0, 1]"));
         assert!(p.skipped.iter().any(|s| s.reason.contains("likelihood_difference")));
@@ -263,7 +263,7 @@ mod tests {
         let text = std::str::from_utf8(&bytes).unwrap();
         for r in &p.records {
             let line = text.lines().nth(r.line as usize - 1).unwrap();
-            assert!(line[r.column.unwrap() - 1..].starts_with(&format!("\"{}\":", r.metric)), "{r:?}");
+            assert!(line[r.column.unwrap() - 1..].starts_with(&format!("\"{}\":", r.key.metric)), "{r:?}");
         }
     }
 
@@ -277,11 +277,11 @@ mod tests {
             assert!(p.problems.is_empty(), "{}: {:?}", path.display(), p.problems);
             let five = path.components().any(|c| c.as_os_str() == "five-shot");
             for r in p.records {
-                assert_eq!(r.shots.as_deref(), Some(if five { "5" } else { "0" }), "{}", path.display());
-                assert!(r.params.is_some());
-                models.insert(r.model);
-                shots.insert(r.shots);
-                families.insert(r.family);
+                assert_eq!(r.key.shots.as_deref(), Some(if five { "5" } else { "0" }), "{}", path.display());
+                assert!(r.key.params.is_some());
+                models.insert(r.key.model);
+                shots.insert(r.key.shots);
+                families.insert(r.key.family);
             }
         }
         assert_eq!((models.len(), shots.len()), (16, 2));
@@ -298,7 +298,9 @@ mod tests {
         let p = parse_results(&name, &bytes);
         assert!(p.problems.is_empty() && p.skipped.is_empty(), "{:?} {:?}", p.problems, p.skipped);
         let rows: Vec<_> = (p.records.iter())
-            .map(|r| (r.task.as_str(), r.subtask.as_deref(), r.metric.as_str(), r.n, r.stderr, r.line))
+            .map(|r| {
+                (r.key.task.as_str(), r.subtask.as_deref(), r.key.metric.as_str(), r.n, r.stderr, r.line)
+            })
             .collect();
         // Subtasks under their group; the group's own row task-level with n = 4 + 4 (sample_len);
         // exact_match_stderr 0.0 → None.
@@ -307,7 +309,7 @@ mod tests {
         assert_eq!(rows[4], ("toy_add_gen", None, "exact_match", Some(4), None, 25));
         assert_eq!(rows[5], ("toy_arith", None, "acc", Some(8), Some(0.1767766952966369), 32));
         assert_eq!(
-            (p.records[0].model.as_str(), p.records[0].params, p.records[0].shots.as_deref()),
+            (p.records[0].key.model.as_str(), p.records[0].key.params, p.records[0].key.shots.as_deref()),
             ("6jf4z2qc", None, Some("0"))
         );
         let run = run_info(&name, &bytes).unwrap();
@@ -320,7 +322,8 @@ mod tests {
         let task = task_from_samples_name(&name).unwrap();
         let p = parse_samples(&name, &bytes, task, &run, None);
         assert!(p.problems.is_empty() && p.skipped.is_empty(), "{:?} {:?}", p.problems, p.skipped);
-        let rows: Vec<_> = p.records.iter().map(|r| (r.line, r.item.as_str(), r.metric.as_str())).collect();
+        let rows: Vec<_> =
+            p.records.iter().map(|r| (r.line, r.item.as_str(), r.key.metric.as_str())).collect();
         assert_eq!(rows.len(), 8);
         assert_eq!(
             (rows[0], rows[1], rows[7]),
@@ -328,7 +331,7 @@ mod tests {
         );
         let r = &p.records[0];
         assert_eq!(
-            (r.task.as_str(), r.subtask.as_str(), r.correct, r.shots.as_deref()),
+            (r.key.task.as_str(), r.subtask.as_str(), r.correct, r.key.shots.as_deref()),
             ("toy_arith", "toy_add_mc", 0.0, Some("0"))
         );
 
@@ -337,7 +340,7 @@ mod tests {
         let p = samples(Some("doc.question"));
         let r = &p.records[0];
         assert_eq!(
-            (r.task.as_str(), r.subtask.as_str(), r.metric.as_str()),
+            (r.key.task.as_str(), r.subtask.as_str(), r.key.metric.as_str()),
             ("toy_add_gen", "toy_add_gen", "exact_match")
         );
         assert_eq!((p.records.len(), r.item.as_str()), (4, "What is 2+2?"));
@@ -429,7 +432,8 @@ mod tests {
              \"exact_match,strict-match\": 0.25, \"exact_match_stderr,strict-match\": 0.1,\n\
              \"f1\": 0.5, \"f1_stderr\": NaN, \"orphan_stderr\": 0.2, \"em\": 0.5, \"em_stderr\": -1",
         ));
-        let rows: Vec<_> = p.records.iter().map(|r| (r.metric.as_str(), r.stderr, r.n, r.params)).collect();
+        let rows: Vec<_> =
+            p.records.iter().map(|r| (r.key.metric.as_str(), r.stderr, r.n, r.key.params)).collect();
         let expected =
             [("acc", None, Some(9), Some(1e9)), ("exact_match[strict-match]", Some(0.1), Some(9), Some(1e9))];
         assert_eq!(rows, [expected[0], expected[1], ("f1", None, Some(9), Some(1e9))]);
@@ -448,7 +452,15 @@ mod tests {
   "config": {"model_args": {"pretrained": "meta-llama/Llama-2-7b-hf"}, "model_num_parameters": 6738415616}}"#;
         let p = results(json);
         let rows: Vec<_> = (p.records.iter())
-            .map(|r| (r.task.as_str(), r.subtask.as_deref(), r.shots.as_deref(), r.n, r.metric.as_str()))
+            .map(|r| {
+                (
+                    r.key.task.as_str(),
+                    r.subtask.as_deref(),
+                    r.key.shots.as_deref(),
+                    r.n,
+                    r.key.metric.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             rows,
@@ -461,7 +473,7 @@ mod tests {
         );
         let r = &p.records[0];
         assert_eq!(
-            (r.model.as_str(), r.params, r.family.as_deref()),
+            (r.key.model.as_str(), r.key.params, r.key.family.as_deref()),
             ("Llama-2-7b-hf", Some(6738415616.0), Some("Llama-2-hf"))
         );
         let problems: Vec<_> = p.problems.iter().map(|p| (p.line, p.column, p.message.as_str())).collect();
@@ -495,10 +507,10 @@ mod tests {
         assert_eq!(rows, [(1, "0", 1.0), (10, "5", 0.0)]);
         let r = &p.records[0];
         assert_eq!(
-            (r.task.as_str(), r.subtask.as_str(), r.metric.as_str()),
+            (r.key.task.as_str(), r.subtask.as_str(), r.key.metric.as_str()),
             ("t", "t", "exact_match[strict-match]")
         );
-        assert_eq!(r.shots.as_deref(), Some("5"));
+        assert_eq!(r.key.shots.as_deref(), Some("5"));
         assert_eq!(p.skipped.iter().map(|s| s.line).collect::<Vec<_>>(), [2, 9]);
         assert!(p.skipped[0].reason.contains("\"flexible-extract\" not read"));
         let problems: Vec<_> = p.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
@@ -603,7 +615,7 @@ mod tests {
             [("0", Some("0")), ("\"7B\"", Some("the string \"7B\"")), ("-1", None), ("null", None)]
         {
             let p = with(count);
-            assert_eq!((p.records.len(), p.records[0].params), (1, Some(1e9)), "{count}");
+            assert_eq!((p.records.len(), p.records[0].key.params), (1, Some(1e9)), "{count}");
             match problem {
                 Some(found) => {
                     assert_eq!((p.problems.len(), p.problems[0].line, p.problems[0].column), (1, 3, Some(2)));
@@ -616,7 +628,7 @@ mod tests {
                 None => assert!(p.problems.is_empty(), "{count}: {:?}", p.problems),
             }
         }
-        assert_eq!(with("2e9").records[0].params, Some(2e9));
+        assert_eq!(with("2e9").records[0].key.params, Some(2e9));
     }
 
     /// `"results": {}` is harness output with no scores, located at the key; a task that is

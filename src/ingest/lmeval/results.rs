@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
-use super::super::json_text::{bare_token, decode, describe, json_detail, parse_json};
-use super::super::record::{Parsed, Problem, ScoreRecord, Skipped};
+use super::super::json_text::{bare_token, decode, describe, json_detail, parse_json, scan, Step};
+use super::super::record::{Parsed, Problem, RunKey, ScoreRecord, Skipped};
 use super::super::text::strip_bom;
 use super::run::{run_from, split_prefix, Groups};
 use super::{judge, metric_name, problem, with_filter, Verdict};
@@ -141,13 +141,15 @@ pub fn parse_results(file: &str, bytes: &[u8]) -> Parsed<ScoreRecord> {
                 file: file.to_string(),
                 line,
                 column,
-                model: run.model.clone(),
-                params: run.params,
-                task: record_task.clone(),
+                key: RunKey {
+                    model: run.model.clone(),
+                    params: run.params,
+                    task: record_task.clone(),
+                    family: run.family.clone(),
+                    metric,
+                    shots: run.shots.get(task).cloned(),
+                },
                 subtask: subtask.clone(),
-                family: run.family.clone(),
-                metric,
-                shots: run.shots.get(task).cloned(),
                 score,
                 stderr,
                 n,
@@ -238,64 +240,39 @@ pub(super) struct Locations {
 /// Scans valid JSON text for the top-level keys, the keys of `config`, of `results` and
 /// of each `results[task]`.
 pub(super) fn locate(text: &str) -> Locations {
-    // (is an object, expects a key, current key) per open container.
-    let mut stack: Vec<(bool, bool, String)> = Vec::new();
-    let (bytes, mut at) = (text.as_bytes(), Locations::default());
-    let (mut line, mut line_start, mut i) = (1u64, 0usize, 0usize);
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'\n' => (line, line_start) = (line + 1, i + 1),
-            b'\r' if bytes.get(i + 1) != Some(&b'\n') => (line, line_start) = (line + 1, i + 1),
-            b'{' | b'[' => stack.push((b == b'{', b == b'{', String::new())),
-            b'}' | b']' => {
-                stack.pop();
+    let mut at = Locations::default();
+    scan(text, |spot| {
+        let (Some(Step::Key(key)), true) = (spot.path.last(), spot.key) else { return };
+        let name = |step: Option<&Step>| match step {
+            Some(Step::Key(key)) => key.clone(),
+            _ => String::new(),
+        };
+        let (under, task, pos) = (name(spot.path.first()), name(spot.path.get(1)), (spot.line, spot.column));
+        let duplicate = match (spot.path.len(), under.as_str()) {
+            (1, _) => {
+                at.top.entry(key.clone()).or_insert(pos);
+                None
             }
-            b',' => stack.last_mut().into_iter().for_each(|f| f.1 = f.0),
-            b'"' => {
-                let start = i;
-                i += 1;
-                while let Some(&c) = bytes.get(i).filter(|&&c| c != b'"') {
-                    i += if c == b'\\' { 2 } else { 1 };
-                }
-                if stack.last().is_some_and(|f| f.1) {
-                    let key =
-                        serde_json::from_str::<String>(text.get(start..=i).unwrap_or("")).unwrap_or_default();
-                    let pos = (line, start - line_start + 1);
-                    let under = stack.first().map_or("", |f| f.2.as_str());
-                    let task = stack.get(1).map(|f| f.2.clone()).unwrap_or_default();
-                    let duplicate = match (stack.len(), under) {
-                        (1, _) => {
-                            at.top.entry(key.clone()).or_insert(pos);
-                            None
-                        }
-                        (2, "config") => {
-                            at.config.insert(key.clone(), pos);
-                            None
-                        }
-                        (2, "results") if at.tasks.insert(key.clone(), pos).is_some() => {
-                            at.keys.retain(|(t, _), _| *t != key);
-                            at.after.retain(|(t, _), _| *t != key);
-                            Some(format!("task {key:?} appears twice in \"results\""))
-                        }
-                        (3, "results") => {
-                            at.after.insert((task.clone(), key.clone()), i + 1);
-                            at.keys
-                                .insert((task.clone(), key.clone()), pos)
-                                .map(|_| format!("key {key:?} appears twice in results[{task:?}]"))
-                        }
-                        _ => None,
-                    };
-                    if let Some(d) = duplicate {
-                        at.duplicates.push((pos.0, pos.1, d + "; JSON keeps only the last: remove one"));
-                    }
-                    if let Some(f) = stack.last_mut() {
-                        (f.1, f.2) = (false, key);
-                    }
-                }
+            (2, "config") => {
+                at.config.insert(key.clone(), pos);
+                None
             }
-            _ => {}
+            (2, "results") if at.tasks.insert(key.clone(), pos).is_some() => {
+                at.keys.retain(|(t, _), _| t != key);
+                at.after.retain(|(t, _), _| t != key);
+                Some(format!("task {key:?} appears twice in \"results\""))
+            }
+            (3, "results") => {
+                at.after.insert((task.clone(), key.clone()), spot.after);
+                at.keys
+                    .insert((task.clone(), key.clone()), pos)
+                    .map(|_| format!("key {key:?} appears twice in results[{task:?}]"))
+            }
+            _ => None,
+        };
+        if let Some(d) = duplicate {
+            at.duplicates.push((pos.0, pos.1, d + "; JSON keeps only the last: remove one"));
         }
-        i += 1;
-    }
+    });
     at
 }

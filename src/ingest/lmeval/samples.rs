@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::super::json_text::{bare_token, describe, json_detail, parse_json};
-use super::super::record::{ItemRecord, Parsed, Skipped};
+use super::super::record::{ItemRecord, Parsed, RunKey, Skipped};
 use super::super::text::strip_bom;
 use super::run::{render, RunInfo};
 use super::{judge, metric_name, problem, Verdict, RATES};
@@ -124,15 +124,17 @@ pub fn parse_samples(
                 Verdict::Rate(correct) => out.records.push(ItemRecord {
                     file: file.to_string(),
                     line,
-                    model: run.model.clone(),
-                    params: run.params,
-                    task: group.to_string(),
+                    key: RunKey {
+                        model: run.model.clone(),
+                        params: run.params,
+                        task: group.to_string(),
+                        family: run.family.clone(),
+                        metric,
+                        shots: run.shots.get(task).cloned(),
+                    },
                     subtask: task.to_string(),
                     item: item.clone(),
                     correct,
-                    family: run.family.clone(),
-                    metric,
-                    shots: run.shots.get(task).cloned(),
                 }),
                 Verdict::Skip(reason) => out.skipped.push(skip(reason)),
                 Verdict::Bad(message) => out.problems.push(problem(file, line, None, message)),

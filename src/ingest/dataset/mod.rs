@@ -1,16 +1,82 @@
-//! One validator builds the [`Dataset`] of every reader that hands over records: score
-//! records (lm-evaluation-harness results, BIG-bench scores, wide tables), item records
-//! (harness sample logs) and aggregated item-level rows. `--params-file` sizes, score
-//! ranges, scales, contradictions and `--on-error` are applied here, once.
+//! One validator builds the [`Dataset`] of every reader: tidy rows (`row.rs` checks
+//! each row's cells), score records (lm-evaluation-harness results, BIG-bench scores,
+//! wide tables), item records (harness sample logs) and aggregated item-level rows.
+//! `--params-file` sizes (`params_file.rs`), score ranges, scales, contradictions and
+//! `--on-error` are applied here, once.
+
+mod params_file;
+mod row;
 
 use std::collections::BTreeMap;
 
 use super::items::{self, ItemData, ItemSource};
-use super::meta::Scales;
+use super::meta::{self, Scales};
 use super::record::{ItemRecord, Parsed, Problem, RunKey, ScoreRecord, Skipped};
 use super::rules::{OneRow, OneSize};
-use super::{Dataset, DroppedRow, Format, IngestError, IngestOptions, Observation, OnError};
+use super::tidy::TidyTable;
+use super::{Dataset, DroppedRow, Format, IngestError, IngestOptions, Observation, OnError, Role};
 use crate::warnings::Warning;
+
+pub(super) use params_file::params_file;
+
+/// A tidy table's rows → a dataset: each row checked, then the rows against one another;
+/// every problem is listed, by line and column. With `--on-error skip` each row with a
+/// problem is left out once, with all its problems.
+pub(super) fn tidy_dataset(
+    path: &str,
+    default_task: &str,
+    table: TidyTable,
+    options: &IngestOptions,
+) -> Result<Dataset, IngestError> {
+    let TidyTable { columns, rows, problems: mut errors, rows_read } = table;
+    let mut observations = Vec::with_capacity(rows.len());
+    let mut scales = Scales::default();
+    for row in rows {
+        match row::row_observation(path, row, &columns, default_task, options, &mut scales) {
+            Ok(o) => observations.push(o),
+            Err(mut row_errors) => errors.append(&mut row_errors),
+        }
+    }
+    if let Some(message) = meta::unknown_percent_metrics(&options.percent_metrics, &scales.names()) {
+        return Err(IngestError::Header { path: path.into(), message });
+    }
+    let judged = scales.judge();
+    row::explain_scales(path, &scales, &judged, columns.number(Role::Score), &mut errors);
+    errors.extend(check_rows(path, &observations));
+    errors.extend(
+        meta::conflicts(&observations, |i| format!("line {}", observations[i].line)).into_iter().map(|c| {
+            Problem {
+                file: path.into(),
+                line: observations[c.index].line,
+                column: columns.number(c.role),
+                message: format!("column {:?}: {}", columns.header(c.role), c.message),
+            }
+        }),
+    );
+    // Rows are read in order but checked in passes: list the problems by place.
+    errors.sort_by_key(|e| (e.line, e.column));
+    // Scores on another scale are never dropped row by row: the rest would be misread.
+    if !errors.is_empty() && (options.on_error == OnError::Fail || judged.any()) {
+        return Err(IngestError::Problems(errors));
+    }
+    let mut reasons: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for e in errors {
+        let at = e.column.map_or(String::new(), |c| format!("column {c}: "));
+        reasons.entry(e.line).or_default().push(format!("{at}{}", e.message));
+    }
+    observations.retain(|o| !reasons.contains_key(&o.line));
+    let mut dataset = Dataset::of_rows(path, Format::Tidy, observations, rows_read);
+    dataset.dropped = reasons
+        .into_iter()
+        .map(|(line, reasons)| DroppedRow {
+            file: path.into(),
+            line,
+            column: None,
+            reason: reasons.join("; "),
+        })
+        .collect();
+    Ok(dataset)
+}
 
 /// Item records from the harness's sample logs → a dataset: `--params-file` sizes first,
 /// then the item aggregation; what the logs skipped or could not read is listed.
@@ -25,18 +91,18 @@ pub(super) fn samples_dataset(
     }
     let params = params_file(options)?;
     for r in &mut records {
-        if let Some(p) = params.get(&r.model) {
-            r.params = Some(*p);
+        if let Some(p) = params.get(&r.key.model) {
+            r.key.params = Some(*p);
         }
     }
-    if let Some(r) = records.iter().find(|r| r.params.is_none()) {
+    if let Some(r) = records.iter().find(|r| r.key.params.is_none()) {
         return Err(IngestError::Problems(vec![Problem {
             file: r.file.clone(),
             line: r.line,
             column: None,
             message: format!(
                 "model {:?}: no parameter count in the results file or the model name; give one with --params-file (CSV: model,params)",
-                r.model
+                r.key.model
             ),
         }]));
     }
@@ -68,8 +134,8 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
                 format!(
                     "model {:?}, task {:?}: no item has all {} subtasks, so the joint outcome is unknown; \
                      check that items share ids across subtasks (--join-on)",
-                    j.model,
-                    j.task,
+                    j.key.model,
+                    j.key.task,
                     j.subtasks.len()
                 ),
             ));
@@ -80,8 +146,8 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
                 "incomplete-items",
                 format!(
                     "model {:?}, task {:?}: {} of {} items lack one of the {} subtasks; the joint outcome uses the {} complete ones",
-                    j.model,
-                    j.task,
+                    j.key.model,
+                    j.key.task,
                     j.items - j.complete,
                     j.items,
                     j.subtasks.len(),
@@ -89,15 +155,7 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
                 ),
             ));
         }
-        let key = RunKey {
-            model: j.model.clone(),
-            params: j.params,
-            task: j.task.clone(),
-            family: j.family.clone(),
-            metric: j.metric.clone(),
-            shots: j.shots.clone(),
-        };
-        observations.push(aggregate(&key, None, j.joint_sum, j.complete, j.binary));
+        observations.push(aggregate(&j.key, None, j.joint_sum, j.complete, j.binary));
     }
     let dropped: Vec<DroppedRow> = problems.into_iter().map(DroppedRow::from).collect();
     let mut dataset = Dataset::of_rows(path, Format::Items, observations, rows_read);
@@ -112,17 +170,21 @@ pub(super) fn item_data_to_dataset(path: &str, data: ItemData) -> Dataset {
 /// rate, or with no subtask the joint outcome.
 fn aggregate(key: &RunKey<f64>, subtask: Option<String>, sum: f64, n: u64, binary: bool) -> Observation {
     Observation {
-        line: 0,
-        model: key.model.clone(),
-        params: key.params,
-        task: key.task.clone(),
-        subtask,
-        family: key.family.clone(),
-        metric: key.metric.clone(),
-        shots: key.shots.clone(),
-        score: sum / n as f64,
         n: Some(n),
         correct: binary.then(|| sum.round() as u64),
+        ..observation(0, key.clone(), subtask, sum / n as f64)
+    }
+}
+
+/// The observation of a score of `key` read at `line`, with nothing else known.
+fn observation(line: u64, key: RunKey<f64>, subtask: Option<String>, score: f64) -> Observation {
+    Observation {
+        line,
+        key,
+        subtask,
+        score,
+        n: None,
+        correct: None,
         flops: None,
         higher_is_better: None,
         chance: None,
@@ -154,10 +216,10 @@ pub(super) fn scores_dataset(
             Err(p) => problems.push(p),
         }
     }
-    if let Some(message) = super::meta::unknown_percent_metrics(&options.percent_metrics, &scales.names()) {
+    if let Some(message) = meta::unknown_percent_metrics(&options.percent_metrics, &scales.names()) {
         return Err(IngestError::Header { path: path.into(), message });
     }
-    let (observations, locations) = super::meta::drop_conflicts(observations, locations, &mut problems);
+    let (observations, locations) = meta::drop_conflicts(observations, locations, &mut problems);
     let (observations, conflicts) = check_scores(observations, &locations);
     problems.extend(conflicts);
     // Scores on another scale are never dropped one by one: the rest would be misread.
@@ -188,21 +250,21 @@ fn check_scores(
         if let Some((f, l)) = rows.first(o) {
             problems.push(problem(format!(
                 "model {:?}, task {:?}, subtask {:?}, metric {:?}, shots {:?} was already read at {f}:{l}; keep one",
-                o.model,
-                o.task,
+                o.key.model,
+                o.key.task,
                 o.subtask.as_deref().unwrap_or(""),
-                o.metric,
-                o.shots.as_deref().unwrap_or("")
+                o.key.metric,
+                o.key.shots.as_deref().unwrap_or("")
             )));
             keep.push(false);
             continue;
         }
-        if let Some((p, (f, l))) = sizes.other(&o.model, o.params, (file.as_str(), o.line)) {
+        if let Some((p, (f, l))) = sizes.other(&o.key.model, o.key.params, (file.as_str(), o.line)) {
             problems.push(problem(format!(
                 "model {:?} has {} parameters here (subtask {:?}) but {} at {f}:{l}; one model has one size: \
                  fix the params, or set it with --params-file",
-                o.model,
-                crate::units::fmt_params(o.params),
+                o.key.model,
+                crate::units::fmt_params(o.key.params),
                 o.subtask.as_deref().unwrap_or(""),
                 crate::units::fmt_params(*p)
             )));
@@ -216,6 +278,45 @@ fn check_scores(
     (kept, problems)
 }
 
+/// Tidy rows that are each valid but contradict one another: the same (model, task,
+/// subtask, metric, shots) twice, or one model with two sizes. Every row is checked
+/// for both.
+fn check_rows(path: &str, observations: &[Observation]) -> Vec<Problem> {
+    let mut errors = Vec::new();
+    let (mut rows, mut sizes) = (OneRow::new(), OneSize::new());
+    for o in observations {
+        if let Some(first) = rows.first(o) {
+            errors.push(Problem {
+                file: path.into(),
+                line: o.line,
+                column: None,
+                message: format!(
+                    "duplicate of line {first}: model {:?}, task {:?}, subtask {:?}, metric {:?} appear twice; keep one row",
+                    o.key.model,
+                    o.key.task,
+                    o.subtask.as_deref().unwrap_or(""),
+                    o.key.metric
+                ),
+            });
+        }
+        rows.note(o, o.line);
+        if let Some(&(p, first)) = sizes.other(&o.key.model, o.key.params, o.line) {
+            errors.push(Problem {
+                file: path.into(),
+                line: o.line,
+                column: None,
+                message: format!(
+                    "model {:?} has params {} here but {} on line {first}; one model has one size",
+                    o.key.model,
+                    crate::units::fmt_params(o.key.params),
+                    crate::units::fmt_params(p)
+                ),
+            });
+        }
+    }
+    errors
+}
+
 fn skipped_row(s: Skipped) -> DroppedRow {
     DroppedRow { file: s.file, line: s.line, column: None, reason: s.reason }
 }
@@ -227,123 +328,39 @@ fn score_observation(
     scales: &mut Scales,
 ) -> Result<Observation, Problem> {
     let problem = |message: String| Problem { file: r.file.clone(), line: r.line, column: r.column, message };
-    let size = params.get(&r.model).copied().or(r.params);
+    let metric = &r.key.metric;
+    let size = params.get(&r.key.model).copied().or(r.key.params);
     let Some(size) = size.filter(|p| p.is_finite() && *p > 0.0) else {
         return Err(problem(format!(
             "model {:?}: no parameter count in the file or the model name; give one with --params-file (CSV: model,params)",
-            r.model
+            r.key.model
         )));
     };
-    let percent = options.percent || options.percent_metrics.contains(&r.metric);
-    scales.seen(&r.metric);
+    let percent = options.percent || options.percent_metrics.contains(metric);
+    scales.seen(metric);
     if !percent && r.score.is_finite() {
-        scales.note(&r.metric, r.line, r.score);
+        scales.note(metric, r.line, r.score);
     }
     let scale = if percent { 100.0 } else { 1.0 };
     if !r.score.is_finite() || r.score < 0.0 || r.score > scale {
         let hint = if options.percent {
             "with --percent scores lie in [0, 100]".to_string()
         } else if percent {
-            format!("with --percent-metric {} its scores lie in [0, 100]", r.metric)
+            format!("with --percent-metric {metric} its scores lie in [0, 100]")
         } else if r.score > 1.0 && r.score <= 100.0 {
             "scores are fractions in [0, 1]; if they are percentages, pass --percent".to_string()
         } else {
             "scores are fractions in [0, 1]".to_string()
         };
-        return Err(problem(format!(
-            "metric {:?}: score {} is outside the range; {hint}",
-            r.metric, r.score
-        )));
+        return Err(problem(format!("metric {metric:?}: score {} is outside the range; {hint}", r.score)));
     }
+    let RunKey { model, task, family, metric, shots, .. } = r.key;
+    let key =
+        RunKey { model, params: size, task, family: family.unwrap_or_else(|| "all".into()), metric, shots };
     Ok(Observation {
-        line: r.line,
-        model: r.model,
-        params: size,
-        task: r.task,
-        subtask: r.subtask,
-        family: r.family.unwrap_or_else(|| "all".into()),
-        metric: r.metric,
-        shots: r.shots,
-        score: r.score / scale,
         n: r.n,
-        correct: None,
-        flops: None,
         higher_is_better: r.higher_is_better,
         chance: r.chance,
+        ..observation(r.line, key, r.subtask, r.score / scale)
     })
-}
-
-/// `--params-file`: CSV with columns model and params (K/M/B/T suffixes allowed).
-pub(super) fn params_file(options: &IngestOptions) -> Result<BTreeMap<String, f64>, IngestError> {
-    let Some(file) = &options.params_file else { return Ok(BTreeMap::new()) };
-    let shown = file.display().to_string();
-    let bytes = std::fs::read(file).map_err(|source| IngestError::Io { path: shown.clone(), source })?;
-    read_params_csv(&shown, &bytes)
-}
-
-fn read_params_csv(shown: &str, bytes: &[u8]) -> Result<BTreeMap<String, f64>, IngestError> {
-    let content = super::text::strip_bom(bytes);
-    let index = super::text::LineIndex::new(bytes);
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(content);
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
-        Err(e) => {
-            return Err(IngestError::Header {
-                path: shown.into(),
-                message: format!("cannot read the header row: {e}"),
-            })
-        }
-    };
-    let (Some(m), Some(p)) =
-        (headers.iter().position(|h| h == "model"), headers.iter().position(|h| h == "params"))
-    else {
-        return Err(IngestError::Header {
-            path: shown.into(),
-            message: format!("a params file needs columns model and params; found {}", headers.join(", ")),
-        });
-    };
-    let mut out = BTreeMap::new();
-    let mut problems = Vec::new();
-    for record in reader.records() {
-        let problem = |line: u64, column: Option<usize>, message: String| Problem {
-            file: shown.into(),
-            line,
-            column,
-            message,
-        };
-        match record {
-            Ok(r) => {
-                let line = r.position().map_or(0, |pos| index.line_of(pos.byte()));
-                let (Some(model), Some(params)) = (r.get(m), r.get(p)) else {
-                    problems.push(problem(line, None, "the row has no model or params field".into()));
-                    continue;
-                };
-                match super::parse_params(params) {
-                    Ok(v) => {
-                        if out.insert(model.trim().to_string(), v).is_some_and(|old| old != v) {
-                            problems.push(problem(
-                                line,
-                                Some(p + 1),
-                                format!("model {model:?} is given two sizes"),
-                            ));
-                        }
-                    }
-                    Err(e) => problems.push(problem(
-                        line,
-                        Some(p + 1),
-                        format!("cannot parse params {params:?}: {e}"),
-                    )),
-                }
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |pos| index.line_of(pos.byte()));
-                problems.push(problem(line, None, format!("malformed CSV: {e}")));
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(IngestError::Problems(problems))
-    }
 }
