@@ -655,6 +655,11 @@ mod tests {
                 e <= bound * p,
                 "{name} h = {h}: steady series' emerge MAE {e} > {bound} × persistence {p}"
             );
+            // The intervals' scale follows the trend: rising series get wider intervals than
+            // flat ones (with a scale blind to the trend both medians were 18.8 points in A).
+            let flat = r.get(&(h, Some(Shape::Flat))).expect("flat series");
+            let (wf, ws) = (flat.median_width().expect("widths"), steady.median_width().expect("widths"));
+            assert!(ws > 1.05 * wf, "{name} h = {h}: steady median width {ws} ≤ 1.05 × flat {wf}");
         }
     }
 
