@@ -332,38 +332,9 @@ pub fn backtest(
     cutoff: Option<Cutoff>,
 ) -> Backtest {
     let outcome = run(&candidates, settings, level, cutoff.as_ref().map(|c| c.flops));
-    let mut summaries = scoring::summarise(&outcome.rows);
-    let mut comparisons = scoring::compare(&outcome.rows, &candidates, seed, level);
-    let (rows, slots) = cutoff_slots(&outcome.rows, &candidates);
-    if !rows.is_empty() {
-        summaries.extend(scoring::summarise(&rows).into_iter().map(|s| Summary { horizon: CUTOFF, ..s }));
-        let seed = seed ^ ((CUTOFF as u64) << 32);
-        comparisons.extend(
-            scoring::compare(&rows, &slots, seed, level)
-                .into_iter()
-                .map(|c| Comparison { horizon: CUTOFF, ..c }),
-        );
-    }
+    let summaries = scoring::summarise(&outcome.rows);
+    let comparisons = scoring::compare(&outcome.rows, &candidates, seed, level);
     Backtest { candidates, outcome, summaries, comparisons, level, seed, cutoff }
-}
-
-/// The cutoff's rows as [`scoring`] reads a size horizon: one row per series and method.
-/// A series predicts several models beyond the cutoff, so each (series, held-out model) gets
-/// a slot of its own, a copy of its series' candidate (same (family, task) cluster, so the
-/// sign-flip test flips its clusters as at the other horizons), and its rows are filed under
-/// horizon 1.
-fn cutoff_slots(rows: &[Row], candidates: &[Candidate]) -> (Vec<Row>, Vec<Candidate>) {
-    let mut slot_of: std::collections::BTreeMap<(usize, usize), usize> = Default::default();
-    let mut slots = Vec::new();
-    let mut out = Vec::new();
-    for r in rows.iter().filter(|r| r.horizon == CUTOFF) {
-        let slot = *slot_of.entry((r.series, r.target)).or_insert_with(|| {
-            slots.push(candidates[r.series].clone());
-            slots.len() - 1
-        });
-        out.push(Row { series: slot, horizon: HORIZONS[0], ..r.clone() });
-    }
-    (out, slots)
 }
 
 /// A candidate's track, or why it cannot be back-tested at all.

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::backtest::{Candidate, Method, Row, HORIZONS};
+use super::backtest::{Candidate, Method, Row};
 
 /// Sign patterns of the test beyond [`EXACT_UP_TO`] clusters (the identity and random ones).
 pub const CLUSTER_RESAMPLES: usize = 2000;
@@ -66,10 +66,18 @@ fn rows_of(rows: &[Row], horizon: usize, method: Method) -> impl Iterator<Item =
     rows.iter().filter(move |r| r.horizon == horizon && r.method == method)
 }
 
+/// The horizons the rows hold, in order.
+fn horizons(rows: &[Row]) -> Vec<usize> {
+    let mut h: Vec<usize> = rows.iter().map(|r| r.horizon).collect();
+    h.sort_unstable();
+    h.dedup();
+    h
+}
+
 /// Error summaries, per horizon then method.
 pub fn summarise(rows: &[Row]) -> Vec<Summary> {
     let mut out = Vec::new();
-    for h in HORIZONS {
+    for h in horizons(rows) {
         for method in Method::ALL {
             let all: Vec<&Row> = rows_of(rows, h, method).collect();
             if all.is_empty() {
@@ -99,7 +107,7 @@ pub fn summarise(rows: &[Row]) -> Vec<Summary> {
 /// Every method against every baseline other than itself, per horizon.
 pub fn compare(rows: &[Row], candidates: &[Candidate], seed: u64, level: f64) -> Vec<Comparison> {
     let mut out = Vec::new();
-    for h in HORIZONS {
+    for h in horizons(rows) {
         for method in Method::ALL {
             for baseline in Method::BASELINES {
                 if baseline == method {
@@ -123,13 +131,18 @@ fn comparison(
     seed: u64,
     level: f64,
 ) -> Option<Comparison> {
-    let theirs: BTreeMap<usize, f64> =
-        rows_of(rows, horizon, baseline).filter_map(|r| Some((r.series, r.error()?.abs()))).collect();
+    // Paired on the same prediction: series and held-out model (several per series beyond a
+    // FLOPs cutoff).
+    let theirs: BTreeMap<(usize, usize), f64> = rows_of(rows, horizon, baseline)
+        .filter_map(|r| Some(((r.series, r.target), r.error()?.abs())))
+        .collect();
     // Per cluster: (sum of the method's minus the baseline's absolute errors, pairs).
     let mut clusters: BTreeMap<&(String, String), (f64, usize)> = BTreeMap::new();
     let (mut wins, mut pairs, mut total) = (0.0, 0, 0.0);
     for r in rows_of(rows, horizon, method) {
-        let (Some(mine), Some(&other)) = (r.error().map(f64::abs), theirs.get(&r.series)) else { continue };
+        let (Some(mine), Some(&other)) = (r.error().map(f64::abs), theirs.get(&(r.series, r.target))) else {
+            continue;
+        };
         let d = 100.0 * (mine - other);
         let e = clusters.entry(&candidates[r.series].cluster).or_insert((0.0, 0));
         e.0 += d;
