@@ -180,6 +180,18 @@ const CSV_HEADER: [&str; 20] = [
     "target_model",
 ];
 
+/// A size from its log10, as a float every CSV reader parses as one: FLOPs (1e15 and up) in
+/// exponent form, since Rust writes 1.45e22 as 23 digits that pandas and polars read as an
+/// integer too large for 64 bits.
+fn size(log10: f64) -> String {
+    let v = 10f64.powf(log10);
+    if v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 fn write_rows(w: &mut dyn Write, b: &Backtest) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(CSV_HEADER)?;
@@ -198,8 +210,8 @@ fn write_rows(w: &mut dyn Write, b: &Backtest) -> std::io::Result<()> {
             &Backtest::name(r.horizon),
             r.method.name(),
             &r.train_sizes.to_string(),
-            &10f64.powf(r.x_train).to_string(),
-            &10f64.powf(r.x_target).to_string(),
+            &size(r.x_train),
+            &size(r.x_target),
             &(r.x_target - r.x_train).to_string(),
             &r.observed.to_string(),
             &num(p.map(|p| p.value)),

@@ -177,6 +177,19 @@ fn flops_cutoff_horizon() {
     let beyond: Vec<&Value> = excluded.iter().filter(|e| e["horizon"] == "cutoff").collect();
     assert!(beyond.iter().any(|e| e["reason"] == "no model above the cutoff"));
     assert!(beyond.iter().any(|e| e["reason"] == "fewer than 3 sizes at or below the cutoff"));
+    // FLOPs in the CSV are floats in exponent form (Rust's plain form of 5.4768e23 is 24
+    // digits, which pandas and polars read as an integer too large for 64 bits).
+    let csv = String::from_utf8(w.read_out("backtest_series.csv")).expect("UTF-8");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).expect("column");
+    for line in lines.take(50) {
+        let cells: Vec<&str> = line.split(',').collect();
+        for column in ["train_largest", "target"] {
+            let v = cells[at(column)];
+            assert!(v.contains('e') && v.parse::<f64>().is_ok_and(|f| f > 1e18), "{column} {v}");
+        }
+    }
 
     let given = Workdir::new();
     let b = backtest_with(&given, &input, &["--x", "flops", "--flops-cutoff", "8.4e22"]);
