@@ -229,7 +229,9 @@ fn write_rows(w: &mut dyn Write, b: &Backtest) -> std::io::Result<()> {
 /// The terminal table: per horizon, each method's errors, then each method against each
 /// baseline.
 pub fn write_table(out: &mut dyn Write, b: &Backtest, c: &Context) -> std::io::Result<()> {
-    let used = b.candidates.len() - b.outcome.excluded.len();
+    // Series with a prediction at some horizon (beyond a cutoff, also series that the size
+    // horizons leave out for a model without FLOPs).
+    let used = b.outcome.rows.iter().map(|r| r.series).collect::<std::collections::BTreeSet<_>>().len();
     writeln!(
         out,
         "back-test of {} of {} series (x: log10 {}; errors in points; {:.0}% intervals)",
