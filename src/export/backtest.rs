@@ -126,8 +126,7 @@ fn horizon_value(h: usize) -> Value {
 fn counts(b: &Backtest, h: usize) -> (usize, usize) {
     let rows: Vec<_> =
         b.outcome.rows.iter().filter(|r| r.horizon == h && r.method == Method::Persistence).collect();
-    let mut series: Vec<usize> = rows.iter().map(|r| r.series).collect();
-    series.dedup();
+    let series: std::collections::BTreeSet<usize> = rows.iter().map(|r| r.series).collect();
     (series.len(), rows.len())
 }
 
