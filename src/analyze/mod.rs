@@ -166,6 +166,8 @@ pub struct Analysis {
     pub options: AnalyzeOptions,
     /// How `--predict-at`'s intervals were calibrated, when it was given.
     pub prediction_calibration: Option<forecast::Calibrations>,
+    /// With `--predict-at`: the forecaster's settings.
+    pub prediction_fit: Option<forecast::Fitted>,
 }
 
 impl Analysis {
@@ -257,6 +259,7 @@ fn measure_all(composition: Composition, options: &AnalyzeOptions) -> Analysis {
         independence: Vec::new(),
         options: options.clone(),
         prediction_calibration: None,
+        prediction_fit: None,
     }
 }
 

@@ -49,7 +49,7 @@ fn summary(b: &Backtest, c: &Context) -> Value {
         .map(|h| {
             let (series, predictions) = counts(b, h);
             let calibration =
-                b.outcome.calibrations.iter().find(|k| k.horizon == h).map(|k| super::json::calibration(&k.calibration));
+                b.outcome.calibrations.iter().find(|k| k.horizon == h).map(|k| super::json::calibration(&k.calibration, &k.fitted));
             let mut v = json!({
                 "horizon": horizon_value(h),
                 "label": b.label(h),

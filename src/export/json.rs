@@ -11,7 +11,7 @@ use crate::analyze::breaks::BeyondTest;
 use crate::analyze::composition::CompositionQuestion;
 use crate::analyze::dependence::DependenceQuestion;
 use crate::analyze::fit::{FittedCurve, HoldoutCheck};
-use crate::analyze::forecast::{Calibrations, SizePrediction};
+use crate::analyze::forecast::{Calibrations, Fitted, SizePrediction};
 use crate::analyze::jumps::{JumpQuestion, SeriesJump};
 use crate::analyze::{
     AnalyzeOptions, ComposedReport, Crossing, FitReport, Forecast, Point, Series, SeriesKind, Verdict,
@@ -232,15 +232,21 @@ fn prediction(p: &SizePrediction) -> Value {
 }
 
 /// How `--predict-at`'s intervals were calibrated.
-fn prediction_calibration(c: &Calibrations) -> Value {
+fn prediction_calibration(c: &Calibrations, f: &Fitted) -> Value {
     let mut out = json!({ "method": "emerge" });
-    merge(&mut out, calibration(c));
+    merge(&mut out, calibration(c, f));
     out
 }
 
-/// The pooled quantile and each horizon's (what `emerge backtest` also reports).
-pub(crate) fn calibration(c: &Calibrations) -> Value {
+/// The forecaster's settings, the pooled quantile and each horizon's (what `emerge
+/// backtest` also reports).
+pub(crate) fn calibration(c: &Calibrations, f: &Fitted) -> Value {
     json!({
+        "window": f.window,
+        "damping": f.damping,
+        "settings_chosen": f.settings_chosen,
+        "task_pooling": f.task_pooling,
+        "task_share": f.task_share,
         "interval": c.pooled.method(),
         "trend_weight": c.trend_weight,
         "trend_weight_chosen": c.trend_weight_chosen,
@@ -516,7 +522,12 @@ impl Exporter for SummaryJson {
             series: AllSeries(&report.analysis.series),
             verdicts: report.analysis.verdicts.iter().map(verdict).collect(),
             independence: &report.analysis.independence,
-            predictions: report.analysis.prediction_calibration.as_ref().map(prediction_calibration),
+            predictions: report
+                .analysis
+                .prediction_calibration
+                .as_ref()
+                .zip(report.analysis.prediction_fit.as_ref())
+                .map(|(c, f)| prediction_calibration(c, f)),
         };
         serde_json::to_writer_pretty(&mut *w, &summary).map_err(|e| {
             if e.is_io() {

@@ -205,6 +205,8 @@ impl Row {
 pub struct HorizonCalibration {
     pub horizon: usize,
     pub calibration: super::Calibrations,
+    /// The settings its forecaster chose.
+    pub fitted: super::trend::Fitted,
 }
 
 /// Every row, and why the other series were left out.
@@ -433,7 +435,11 @@ fn predict(
 ) -> (Vec<Row>, HorizonCalibration) {
     let train: Vec<&Track> = cut.iter().map(|(_, _, c)| c).collect();
     let forecaster = Forecaster::fit(&train, settings, level);
-    let calibration = HorizonCalibration { horizon, calibration: forecaster.calibration.clone() };
+    let calibration = HorizonCalibration {
+        horizon,
+        calibration: forecaster.calibration.clone(),
+        fitted: forecaster.fitted(),
+    };
     let predicted: Vec<Vec<Row>> = {
         use rayon::prelude::*;
         cut.par_iter()

@@ -68,6 +68,7 @@ mod tests {
     fn linear_by_hand() {
         let t = Track {
             pool: "f".into(),
+            task: String::new(),
             x: vec![1.0, 2.0, 3.0],
             y: vec![0.1, 0.3, 0.2],
             n: vec![None; 3],

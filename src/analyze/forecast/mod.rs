@@ -16,10 +16,11 @@ pub mod scoring;
 mod scoring_simulation;
 #[cfg(test)]
 mod simulation;
+pub mod tasks;
 pub mod trend;
 
 pub use conformal::{Calibration, Calibrations};
-pub use trend::{Forecaster, TrendModel, TrendSettings};
+pub use trend::{Fitted, Forecaster, TrendModel, TrendSettings};
 
 use super::{Analysis, AnalyzeOptions, Series};
 use crate::compose::Group;
@@ -29,6 +30,10 @@ use crate::compose::Group;
 pub struct Track {
     /// The series whose slopes are pooled with this one's (the model family).
     pub pool: String,
+    /// The series' identity apart from its family (task, metric, shots, series name): series
+    /// of different families with the same task share a task effect on their slopes; empty
+    /// for none.
+    pub task: String,
     pub x: Vec<f64>,
     pub y: Vec<f64>,
     /// Items behind each score, when known.
@@ -89,6 +94,7 @@ impl Track {
     pub fn truncated(&self, len: usize) -> Track {
         Track {
             pool: self.pool.clone(),
+            task: self.task.clone(),
             x: self.x[..len].to_vec(),
             y: self.y[..len].to_vec(),
             n: self.n[..len].to_vec(),
@@ -153,8 +159,17 @@ pub fn track_of(s: &Series, g: &Group, o: &AnalyzeOptions, tied_largest_ok: bool
         super::SeriesKind::Compound => format!("{} (compounds)", s.key.family),
         _ => s.key.family.clone(),
     };
+    let task = format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        s.key.task,
+        s.key.metric,
+        s.key.shots.as_deref().unwrap_or(""),
+        s.kind.as_str(),
+        s.name
+    );
     Ok(Track {
         pool,
+        task,
         x,
         y,
         n,
@@ -219,6 +234,7 @@ pub fn add_predictions(a: &mut Analysis) {
             })
             .collect();
     }
+    a.prediction_fit = Some(forecaster.fitted());
     a.prediction_calibration = Some(forecaster.calibration);
 }
 

@@ -204,6 +204,7 @@ pub fn dataset(s: &Setting, replicate: usize) -> Dataset {
             let name = format!("t{t}");
             let track = Track {
                 pool: family.clone(),
+                task: name.clone(),
                 x: xs.clone(),
                 y,
                 n: vec![s.counts.then_some(n as f64); SIZES],
@@ -411,8 +412,9 @@ pub struct Report {
     pub excluded: usize,
     /// Mean conformal quantile per horizon.
     pub mean_quantile: Vec<f64>,
-    /// Datasets per (horizon, window, damping in hundredths) the forecaster chose.
-    pub chosen: BTreeMap<(usize, usize, u32), usize>,
+    /// Datasets per (horizon, task pooling, window, damping in hundredths) the forecaster
+    /// chose.
+    pub chosen: BTreeMap<(usize, bool, usize, u32), usize>,
     /// Datasets per (horizon, trend weight in hundredths) of the intervals.
     pub trend_weights: BTreeMap<(usize, u32), usize>,
 }
@@ -455,7 +457,7 @@ pub fn run_setting(s: Setting, datasets: usize) -> Report {
     let mut per_dataset: BTreeMap<Key, Vec<Figures>> = BTreeMap::new();
     let mut quantiles = vec![0.0; HORIZONS.len()];
     let mut excluded = 0;
-    let mut chosen: BTreeMap<(usize, usize, u32), usize> = BTreeMap::new();
+    let mut chosen: BTreeMap<(usize, bool, usize, u32), usize> = BTreeMap::new();
     let mut trend_weights: BTreeMap<(usize, u32), usize> = BTreeMap::new();
     for r in &results {
         for (&h, c) in HORIZONS.iter().zip(&r.trend_weights) {
@@ -463,7 +465,7 @@ pub fn run_setting(s: Setting, datasets: usize) -> Report {
         }
         excluded += r.excluded;
         for (&h, s) in HORIZONS.iter().zip(&r.chosen) {
-            *chosen.entry((h, s.window, (100.0 * s.damping).round() as u32)).or_default() += 1;
+            *chosen.entry((h, s.tasks, s.window, (100.0 * s.damping).round() as u32)).or_default() += 1;
         }
         for (i, q) in r.quantiles.iter().enumerate() {
             quantiles[i] += q / datasets as f64;
@@ -541,13 +543,21 @@ pub fn table(reports: &[Report]) -> String {
                 .join(", "),
         ));
         for h in HORIZONS {
-            let mut c: Vec<(usize, usize, u32)> =
-                r.chosen.iter().filter(|(k, _)| k.0 == h).map(|(k, &v)| (v, k.1, k.2)).collect();
+            let mut c: Vec<(usize, bool, usize, u32)> =
+                r.chosen.iter().filter(|(k, _)| k.0 == h).map(|(k, &v)| (v, k.1, k.2, k.3)).collect();
             c.sort_by(|a, b| b.cmp(a));
             let all: Vec<String> = c
                 .iter()
-                .map(|(v, w, d)| format!("window {w}, damping {:.2}: {v}", *d as f64 / 100.0))
+                .map(|(v, k, w, d)| {
+                    let pooling = if *k { "by task" } else { "by family" };
+                    format!("{pooling}, window {w}, damping {:.2}: {v}", *d as f64 / 100.0)
+                })
                 .collect();
+            let by_task: usize = c.iter().filter(|x| x.1).map(|x| x.0).sum();
+            out.push_str(&format!(
+                "  pooled by task at h = {h}: {by_task} of {} datasets\n",
+                c.iter().map(|x| x.0).sum::<usize>()
+            ));
             out.push_str(&format!("  chosen at h = {h}: {}\n", all.join("; ")));
             let weights: Vec<String> = r
                 .trend_weights
@@ -635,7 +645,8 @@ mod tests {
     ///
     /// - coverage of the observed held-out score within `coverage` (full run: 91–97%);
     /// - over every series, emerge's MAE no larger than persistence's (it has a trend to
-    ///   follow) and at most 5% above the straight line's (full run: within 1%);
+    ///   follow) nor than the straight line's (full run: 4–21% below it, with slopes pooled
+    ///   by task; pooled by family alone it was level with the line, within 1%);
     /// - on the steady series, emerge's MAE at most 0.9 of persistence's one size out and ¾
     ///   two sizes out (full run: 0.75 and 0.55), the check that the trend is followed at all.
     fn check(r: &Report, coverage: (f64, f64)) {
@@ -647,7 +658,7 @@ mod tests {
             let mae = |t: &Tally, m| t.mae(m).expect("mae");
             let (e, p, l) = (mae(t, Method::Emerge), mae(t, Method::Persistence), mae(t, Method::Linear));
             assert!(e <= p, "{name} h = {h}: emerge MAE {e} > persistence {p}");
-            assert!(e <= 1.05 * l, "{name} h = {h}: emerge MAE {e} > 1.05 × linear {l}");
+            assert!(e <= l, "{name} h = {h}: emerge MAE {e} > linear {l}");
             let steady = r.get(&(h, Some(Shape::Steady))).expect("steady series");
             let (e, p) = (mae(steady, Method::Emerge), mae(steady, Method::Persistence));
             let bound = if h == 1 { 0.9 } else { 0.75 };

@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 
 use super::conformal::Calibrations;
+use super::tasks::{task_effects, Deviation, TaskEffects};
 use super::{Prediction, Track};
 
 /// Fewest points a series needs for a trend.
@@ -32,12 +33,25 @@ pub struct TrendSettings {
     /// Fewest series a family needs for a slope prior of its own; smaller families share
     /// the run's.
     pub min_pool: usize,
+    /// Whether series of one task in different pools share a task effect on their slopes
+    /// ([`TrendModel::fit`]).
+    pub tasks: bool,
 }
 
 impl Default for TrendSettings {
     fn default() -> Self {
-        TrendSettings { window: 4, damping: 0.5, min_pool: 5 }
+        TrendSettings { window: 4, damping: 0.5, min_pool: 5, tasks: false }
     }
+}
+
+/// Whether some task has series long enough for a trend in two pools: only then can
+/// pooling by task change a forecast.
+fn tasks_span_pools(tracks: &[&Track]) -> bool {
+    let mut pools: HashMap<&str, &str> = HashMap::new();
+    tracks
+        .iter()
+        .filter(|t| t.len() >= MIN_POINTS && !t.task.is_empty())
+        .any(|t| *pools.entry(t.task.as_str()).or_insert(t.pool.as_str()) != t.pool.as_str())
 }
 
 /// The windows and dampings [`Forecaster::fit`] chooses among by back-testing inside the
@@ -70,6 +84,8 @@ pub struct TrendModel {
     settings: TrendSettings,
     pools: HashMap<String, Prior>,
     global: Prior,
+    /// The tasks' shared effects on slopes (none unless [`TrendSettings::tasks`]).
+    tasks: TaskEffects,
 }
 
 /// A track's weighted line through its last points.
@@ -194,8 +210,8 @@ fn pool_slopes(locals: &[Local], extra: f64) -> Prior {
 }
 
 impl TrendModel {
-    /// The priors of `tracks`' pools (tracks with fewer than [`MIN_POINTS`] points are
-    /// left out).
+    /// The priors of `tracks`' pools and the effects of their tasks (tracks with fewer than
+    /// [`MIN_POINTS`] points are left out).
     pub fn fit(tracks: &[&Track], settings: TrendSettings) -> TrendModel {
         let usable: Vec<&Track> = tracks.iter().copied().filter(|t| t.len() >= MIN_POINTS).collect();
         let global_extra = extra_variance(&usable, &settings).unwrap_or(0.0);
@@ -218,7 +234,33 @@ impl TrendModel {
                 (pool.to_string(), pool_slopes(&locals, extra))
             })
             .collect();
-        TrendModel { settings, pools, global }
+        let mut model = TrendModel { settings, pools, global, tasks: TaskEffects::default() };
+        if settings.tasks {
+            model.fit_tasks(&usable);
+        }
+        model
+    }
+
+    /// The tasks' effects on the slopes of `usable` ([`super::tasks`]).
+    fn fit_tasks(&mut self, usable: &[&Track]) {
+        let deviations: Vec<Deviation> = usable
+            .iter()
+            .filter(|t| !t.task.is_empty())
+            .map(|t| {
+                let prior = self.prior(t);
+                let l = local(t, &self.settings, prior.extra);
+                Deviation {
+                    task: t.task.clone(),
+                    pool: t.pool.clone(),
+                    d: l.slope - prior.mean,
+                    v: l.slope_var,
+                    tau2: prior.tau2,
+                }
+            })
+            .collect();
+        if let Some(e) = task_effects(&deviations) {
+            self.tasks = e;
+        }
     }
 
     /// The prior a track's slope is pooled with.
@@ -235,13 +277,16 @@ impl TrendModel {
         }
         let prior = self.prior(t);
         let l = local(t, &self.settings, prior.extra);
+        // The slope its pool and task expect: the pool's mean plus the task's effect, with
+        // the series' own variance what the task does not explain.
+        let (mean, mean_var, tau2) = self.tasks.prior(&t.task, prior);
         // Posterior of the slope: the normal-normal shrinkage of its own estimate toward
-        // the pool's mean, plus the uncertainty of that mean.
-        let (slope, slope_var) = if prior.tau2 > 0.0 {
-            let b = prior.tau2 / (prior.tau2 + l.slope_var);
-            (prior.mean + b * (l.slope - prior.mean), b * l.slope_var + (1.0 - b).powi(2) * prior.mean_var)
+        // that mean, plus the uncertainty of the mean.
+        let (slope, slope_var) = if tau2 > 0.0 {
+            let b = tau2 / (tau2 + l.slope_var);
+            (mean + b * (l.slope - mean), b * l.slope_var + (1.0 - b).powi(2) * mean_var)
         } else {
-            (prior.mean, prior.mean_var)
+            (mean, mean_var)
         };
         let ahead = x - l.x_last;
         let reach = if ahead > 0.0 { self.settings.damping * ahead } else { ahead };
@@ -272,34 +317,56 @@ pub struct Point {
 #[derive(Debug, Clone)]
 pub struct Forecaster {
     pub settings: TrendSettings,
+    /// Whether the settings were chosen from the data (false: too few inner back-test
+    /// predictions, the defaults).
+    pub settings_chosen: bool,
     pub model: TrendModel,
     pub calibration: Calibrations,
 }
 
+/// What [`Forecaster::fit`] chose, as the outputs report it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fitted {
+    pub window: usize,
+    pub damping: f64,
+    pub settings_chosen: bool,
+    /// Whether slopes were pooled by task across families ([`super::tasks`]).
+    pub task_pooling: bool,
+    /// ρ, the share of a family's slope variance its tasks explain (0 without task pooling).
+    pub task_share: f64,
+}
+
 impl Forecaster {
-    /// Chooses the window and damping with the smallest mean absolute error in a back-test
-    /// inside `tracks` (each cut short by one and two sizes; the defaults `base` when that
-    /// gives fewer than [`MIN_SELECTION_RESIDUALS`] predictions), fits the priors on
-    /// `tracks` and calibrates the interval on the chosen settings' back-test residuals.
+    /// Chooses the window, damping and whether to pool by task with the smallest mean
+    /// absolute error in a back-test inside `tracks` (each cut short by one and two sizes;
+    /// the defaults `base` when that gives fewer than [`MIN_SELECTION_RESIDUALS`]
+    /// predictions), fits the priors on `tracks` and calibrates the interval on the chosen
+    /// settings' back-test residuals. Pooling by task is tried only when some task has
+    /// series in two pools; ties keep the earlier candidate (defaults first, then without
+    /// task pooling).
     pub fn fit(tracks: &[&Track], base: TrendSettings, level: f64) -> Forecaster {
         let inner = |s: TrendSettings| super::conformal::inner_backtest(tracks, s);
         let mut best = (base, inner(base));
-        if best.1.len() >= MIN_SELECTION_RESIDUALS {
+        let settings_chosen = best.1.len() >= MIN_SELECTION_RESIDUALS;
+        if settings_chosen {
             let mae = |r: &[super::conformal::InnerResidual]| {
                 r.iter().map(|r| r.error).sum::<f64>() / r.len() as f64
             };
             let mut best_mae = mae(&best.1);
-            for window in WINDOWS {
-                for damping in DAMPINGS {
-                    let s = TrendSettings { window, damping, ..base };
-                    if s == base {
-                        continue;
-                    }
-                    let r = inner(s);
-                    let m = mae(&r);
-                    if m < best_mae - 1e-12 {
-                        best_mae = m;
-                        best = (s, r);
+            let pooling: &[bool] = if tasks_span_pools(tracks) { &[false, true] } else { &[false] };
+            for &tasks in pooling {
+                for window in WINDOWS {
+                    for damping in DAMPINGS {
+                        let s = TrendSettings { window, damping, tasks, ..base };
+                        if s == base {
+                            continue;
+                        }
+                        let r = inner(s);
+                        let m = mae(&r);
+                        if m < best_mae - 1e-12 {
+                            best_mae = m;
+                            best = (s, r);
+                        }
                     }
                 }
             }
@@ -307,8 +374,20 @@ impl Forecaster {
         let (settings, residuals) = best;
         Forecaster {
             settings,
+            settings_chosen,
             model: TrendModel::fit(tracks, settings),
             calibration: Calibrations::of_residuals(&residuals, level),
+        }
+    }
+
+    /// What was chosen, for the outputs.
+    pub fn fitted(&self) -> Fitted {
+        Fitted {
+            window: self.settings.window,
+            damping: self.settings.damping,
+            settings_chosen: self.settings_chosen,
+            task_pooling: self.settings.tasks,
+            task_share: self.model.tasks.share,
         }
     }
 
@@ -331,6 +410,7 @@ mod tests {
     fn track(pool: &str, y: &[f64], n: Option<f64>) -> Track {
         Track {
             pool: pool.into(),
+            task: String::new(),
             x: (0..y.len()).map(|i| 8.0 + i as f64).collect(),
             y: y.to_vec(),
             n: vec![n; y.len()],
