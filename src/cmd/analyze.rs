@@ -216,8 +216,9 @@ pub struct AnalyzeArgs {
     ///
     /// Writes series[].predictions[] to summary.json: the expected score of a model of
     /// that size, with its interval at --confidence, from emerge's forecast (the series'
-    /// recent trend, its slope pooled across its family, intervals calibrated on the
-    /// input's own back-test; see `emerge backtest`) [default: none].
+    /// recent trend, its slope pooled across its family and, where the input's own
+    /// back-test favours it, with the same task in other families; intervals calibrated on
+    /// the input's own back-test; see `emerge backtest`) [default: none].
     #[arg(long = "predict-at", value_name = "SIZE", value_parser = positive_size, help_heading = "Statistics")]
     pub predict_at: Vec<f64>,
 }
